@@ -1,0 +1,211 @@
+package elbo_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/diff/fd"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/govi-dev/govi/elbo"
+	"github.com/govi-dev/govi/family"
+	"github.com/govi-dev/govi/internal/testmodel"
+	"github.com/govi-dev/govi/model"
+)
+
+// hierModel builds a model.Linear with every kind of term: a likelihood
+// with an auxiliary parameter (or not), dense columns, a centered and a
+// non-centered group, and Gaussian, Student-t and flat priors.
+func hierModel(t *testing.T, n int, logistic bool, centered, noncentered bool) *model.Linear {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := mat.NewDense(n, 3, nil)
+	y := make([]float64, n)
+	g1 := make([]int, n)
+	g2 := make([]int, n)
+	v2 := make([]float64, n)
+	off := make([]float64, n)
+	for i := 0; i < n; i++ {
+		x.Set(i, 0, 1)
+		x.Set(i, 1, rng.NormFloat64())
+		x.Set(i, 2, rng.NormFloat64()+0.5*x.At(i, 1))
+		g1[i] = i % 4
+		g2[i] = i % 3
+		v2[i] = rng.NormFloat64()
+		off[i] = 0.1 * rng.NormFloat64()
+		eta := 0.3 + 0.8*x.At(i, 1) - 0.5*x.At(i, 2) + 0.4*float64(g1[i]-2)
+		if logistic {
+			if rng.Float64() < 1/(1+math.Exp(-eta)) {
+				y[i] = 1
+			}
+		} else {
+			y[i] = eta + 0.7*rng.NormFloat64()
+		}
+	}
+	var lik model.Likelihood = testmodel.Gauss{Y: y}
+	var aux []model.Prior
+	if logistic {
+		lik = testmodel.Logit{Y: y}
+	} else {
+		aux = []model.Prior{testmodel.HalfNormal{Sigma: 2}}
+	}
+	terms := model.Terms{
+		Lik:    lik,
+		X:      x,
+		Offset: off,
+		Coef:   []model.Prior{testmodel.StudentT{Nu: 3, Mu: 0, Sigma: 5}, testmodel.Normal{Mu: 0, Sigma: 2}, nil},
+		Aux:    aux,
+	}
+	if centered {
+		terms.Groups = append(terms.Groups, model.Group{Name: "g1", Coef: "Intercept", Levels: []string{"a", "b", "c", "d"}, Index: g1, SD: testmodel.HalfNormal{Sigma: 1}, Centered: true})
+	}
+	if noncentered {
+		terms.Groups = append(terms.Groups, model.Group{Name: "g2", Coef: "v", Levels: []string{"a", "b", "c"}, Index: g2, Value: v2, SD: testmodel.HalfNormal{Sigma: 1}})
+	}
+	m, err := model.NewLinear(terms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// randomParams sets q to a random, moderately concentrated φ.
+func randomParams(q family.Family, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	phi := q.Params(nil)
+	d := q.Dim()
+	for i := range phi {
+		phi[i] = 0.3 * rng.NormFloat64()
+	}
+	switch q.(type) {
+	case *family.MeanField:
+		for i := d; i < 2*d; i++ {
+			phi[i] = -1 + 0.3*rng.NormFloat64()
+		}
+	case *family.FullRank:
+		k := d
+		for i := 0; i < d; i++ {
+			for j := 0; j < i; j++ {
+				phi[k+j] = 0.1 * rng.NormFloat64()
+			}
+			phi[k+i] = -1 + 0.3*rng.NormFloat64()
+			k += i + 1
+		}
+	}
+	q.SetParams(phi)
+	return phi
+}
+
+// checkELBOGrad compares an estimator's gradient with central differences
+// of its own value, which is a deterministic function of φ for every
+// estimator here (Monte Carlo with Fixed draws).
+func checkELBOGrad(t *testing.T, est elbo.Estimator, m model.LogDensity, q family.Family, tol float64) {
+	t.Helper()
+	if err := est.Init(m, q); err != nil {
+		t.Fatal(err)
+	}
+	phi := randomParams(q, 11)
+	grad := make([]float64, len(phi))
+	f0 := est.ELBO(grad, q)
+	if !model.AllFinite(grad) || math.IsNaN(f0) {
+		t.Fatalf("non-finite ELBO %g or gradient", f0)
+	}
+	f := func(x []float64) float64 {
+		q.SetParams(x)
+		return est.ELBO(nil, q)
+	}
+	num := fd.Gradient(nil, f, phi, &fd.Settings{Formula: fd.Central, Step: 1e-5})
+	q.SetParams(phi)
+	// The value must not depend on whether the gradient was requested.
+	if f1 := est.ELBO(nil, q); f1 != f0 {
+		t.Errorf("ELBO with gradient %.17g, without %.17g", f0, f1)
+	}
+	worst, at := 0.0, 0
+	for i := range grad {
+		e := math.Abs(grad[i]-num[i]) / math.Max(1, math.Abs(num[i]))
+		if e > worst {
+			worst, at = e, i
+		}
+	}
+	if worst > tol {
+		t.Errorf("gradient[%d] = %.10g, finite difference %.10g: relative error %.3g > %.3g", at, grad[at], num[at], worst, tol)
+	}
+}
+
+func TestGradients(t *testing.T) {
+	type fam struct {
+		name string
+		new  func(d int) family.Family
+	}
+	fams := []fam{
+		{"meanfield", func(d int) family.Family { return family.NewMeanField(d) }},
+		{"fullrank", func(d int) family.Family { return family.NewFullRank(d) }},
+	}
+	models := []struct {
+		name     string
+		logistic bool
+		c, nc    bool
+	}{
+		{"gauss", false, false, false},
+		{"logit", true, false, false},
+		{"gauss-centered", false, true, false},
+		{"gauss-noncentered", false, false, true},
+		{"logit-both", true, true, true},
+		{"gauss-both", false, true, true},
+	}
+	for _, mm := range models {
+		m := hierModel(t, 60, mm.logistic, mm.c, mm.nc)
+		for _, f := range fams {
+			t.Run(mm.name+"/"+f.name+"/quadrature", func(t *testing.T) {
+				checkELBOGrad(t, &elbo.Quadrature{}, m, f.new(m.Dim()), 1e-6)
+			})
+			t.Run(mm.name+"/"+f.name+"/quadrature-rows", func(t *testing.T) {
+				qe := &elbo.Quadrature{}
+				q := f.new(m.Dim())
+				if err := qe.Init(m, q); err != nil {
+					t.Fatal(err)
+				}
+				if err := qe.SetRows([]int{3, 7, 8, 20, 41}); err != nil {
+					t.Fatal(err)
+				}
+				checkELBOGradNoInit(t, qe, q, 1e-6)
+			})
+			t.Run(mm.name+"/"+f.name+"/mc-fixed", func(t *testing.T) {
+				checkELBOGrad(t, &elbo.MonteCarlo{Draws: 7, Fixed: true, Seed: 5}, m, f.new(m.Dim()), 1e-6)
+			})
+			t.Run(mm.name+"/"+f.name+"/mc-antithetic", func(t *testing.T) {
+				checkELBOGrad(t, &elbo.MonteCarlo{Draws: 6, Fixed: true, Antithetic: true, Seed: 5}, m, f.new(m.Dim()), 1e-6)
+			})
+		}
+	}
+	// The tensor rule on a small general model, and Monte Carlo with the
+	// closed-form KL of a Gaussian prior.
+	c := testmodel.NewConjugate(40, 3, 9)
+	g := c.General()
+	for _, f := range fams {
+		t.Run("general/"+f.name+"/tensor", func(t *testing.T) {
+			checkELBOGrad(t, &elbo.Quadrature{Nodes: 6}, g, f.new(3), 1e-6)
+		})
+		t.Run("general/"+f.name+"/mc-kl", func(t *testing.T) {
+			checkELBOGrad(t, &elbo.MonteCarlo{Draws: 5, Fixed: true, Seed: 2}, g, f.new(3), 1e-6)
+		})
+	}
+}
+
+func checkELBOGradNoInit(t *testing.T, est elbo.Estimator, q family.Family, tol float64) {
+	t.Helper()
+	phi := randomParams(q, 12)
+	grad := make([]float64, len(phi))
+	est.ELBO(grad, q)
+	f := func(x []float64) float64 {
+		q.SetParams(x)
+		return est.ELBO(nil, q)
+	}
+	num := fd.Gradient(nil, f, phi, &fd.Settings{Formula: fd.Central, Step: 1e-5})
+	for i := range grad {
+		if e := math.Abs(grad[i]-num[i]) / math.Max(1, math.Abs(num[i])); e > tol {
+			t.Errorf("gradient[%d] = %.10g, finite difference %.10g: relative error %.3g", i, grad[i], num[i], e)
+		}
+	}
+}

@@ -1,0 +1,141 @@
+// Package govi fits Gaussian variational approximations q_φ(θ) to Bayesian
+// posteriors p(θ | D) ∝ p(D | θ)p(θ) by maximizing the evidence lower bound
+//
+//	ELBO(φ) = E_q[log p(D | θ)] − KL(q_φ ‖ p(θ)) = log p(D) − KL(q_φ ‖ p(θ | D)).
+//
+// A fit combines four independent pieces, as in Stan's and NumPyro's
+// variational inference:
+//
+//   - a model (package model): a log density on unconstrained R^d with its
+//     gradient, or the structured model.Linear for GLM-like likelihoods;
+//   - a variational family (package family): mean-field or full-rank Gaussian;
+//   - an ELBO estimator (package elbo): Monte Carlo or Gauss-Hermite quadrature;
+//   - an optimizer (package optim): gradient ascent, Adam, or L-BFGS.
+//
+// Fit runs them and returns the fitted family with the ELBO trace and the
+// reason it stopped.
+package govi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/govi-dev/govi/elbo"
+	"github.com/govi-dev/govi/family"
+	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/optim"
+)
+
+// Settings controls Fit. The zero value is usable: every zero field
+// selects the documented default of the optimizer.
+type Settings struct {
+	// Optim holds iteration limits, tolerances and the progress callback.
+	Optim optim.Settings
+	// Init is the initial φ; nil keeps the family's current parameters
+	// (μ = 0 and unit scale for a new family).
+	Init []float64
+}
+
+// Result is the outcome of Fit.
+type Result struct {
+	// Family is the fitted q, with its parameters set to Params.
+	Family family.Family
+	// Params is the fitted φ.
+	Params []float64
+	// ELBO is the objective at Params (for stochastic runs, the average over
+	// the last window of iterations).
+	ELBO float64
+	// Trace is the ELBO at every iteration.
+	Trace []float64
+	// Iterations, Evals and Rejected count optimizer iterations, ELBO and
+	// gradient evaluations, and steps rejected for non-finite values.
+	Iterations, Evals, Rejected int
+	// Elapsed is the wall time of the optimization.
+	Elapsed time.Duration
+	// Status says why the optimizer stopped; Message says it in words.
+	Status  optim.Status
+	Message string
+}
+
+// Converged reports whether the run met its convergence test.
+func (r *Result) Converged() bool { return r.Status == optim.Converged }
+
+// ErrStochasticLBFGS is returned when a deterministic-only method is paired
+// with a stochastic estimator.
+var ErrStochasticLBFGS = errors.New("govi: L-BFGS needs a deterministic objective: use elbo.Quadrature or elbo.MonteCarlo with Fixed draws")
+
+// objective adapts an estimator and family to optim.Objective.
+type objective struct {
+	est elbo.Estimator
+	q   family.Family
+}
+
+func (o *objective) Eval(grad, phi []float64) float64 {
+	o.q.SetParams(phi)
+	return o.est.ELBO(grad, o.q)
+}
+
+// Fit maximizes the ELBO of model m over family q with estimator est and
+// optimizer method. It returns an error only when the pieces cannot work
+// together; a run that fails or is canceled returns a Result whose Status
+// says so, with the last finite parameters.
+func Fit(ctx context.Context, m model.LogDensity, q family.Family, est elbo.Estimator, method optim.Method, s *Settings) (*Result, error) {
+	if s == nil {
+		s = &Settings{}
+	}
+	if m.Dim() != q.Dim() {
+		return nil, fmt.Errorf("govi: model has dimension %d, family %d", m.Dim(), q.Dim())
+	}
+	if !method.Stochastic() && !est.Deterministic() {
+		return nil, ErrStochasticLBFGS
+	}
+	if s.Init != nil {
+		if len(s.Init) != q.Len() {
+			return nil, fmt.Errorf("govi: Init has %d parameters, the family %d", len(s.Init), q.Len())
+		}
+		q.SetParams(s.Init)
+	}
+	if err := est.Init(m, q); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	// Like Stan's initialization retries: if the ELBO is not finite at the
+	// initial φ (draws or nodes reach a region where the model overflows),
+	// shrink q's scale, up to 2^-10.
+	init := "initial values"
+	for k := 0; k < 10 && !finite(est.ELBO(nil, q)); k++ {
+		q.ScaleBy(0.5)
+		init = fmt.Sprintf("initial values with the scale shrunk by 2^-%d", k+1)
+	}
+	x0 := q.Params(nil)
+	res := method.Maximize(ctx, &objective{est: est, q: q}, x0, s.Optim)
+	q.SetParams(res.X)
+	if !finite(res.F) {
+		// A non-finite ELBO never reaches the result.
+		res.F = math.Inf(-1)
+		if res.Status != optim.Failed {
+			res.Status = optim.Failed
+		}
+		if res.Message == "" {
+			res.Message = "the ELBO is not finite"
+		}
+		res.Message += " (from " + init + ")"
+	}
+	return &Result{
+		Family:     q,
+		Params:     res.X,
+		ELBO:       res.F,
+		Trace:      res.Trace,
+		Iterations: res.Iterations,
+		Evals:      res.Evals,
+		Rejected:   res.Rejected,
+		Elapsed:    time.Since(start),
+		Status:     res.Status,
+		Message:    res.Message,
+	}, nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

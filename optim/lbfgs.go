@@ -1,0 +1,215 @@
+package optim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/optimize"
+)
+
+// LBFGS maximizes a deterministic objective with gonum's limited-memory
+// BFGS and its bisection line search (strong Wolfe conditions).
+//
+// A non-finite objective is reported to the line search as +∞ (for the
+// minimized −f), so the step is halved until it is finite again.
+//
+// gonum's line search fails when f no longer changes in floating point,
+// which happens at the optimum before a tight gradient threshold is met.
+// Such a failure counts as convergence when the gradient is small relative
+// to the size of f; otherwise the run is reported as Failed.
+type LBFGS struct {
+	// Store is the number of correction pairs; zero means 15.
+	Store int
+}
+
+var _ Method = (*LBFGS)(nil)
+
+// Stochastic returns false.
+func (*LBFGS) Stochastic() bool { return false }
+
+// cache evaluates f and ∇f together, since gonum asks for them separately.
+type cache struct {
+	obj   Objective
+	x     []float64
+	f     float64
+	g     []float64
+	valid bool
+	evals int
+}
+
+func (c *cache) at(x []float64) {
+	if c.valid && floats.Equal(x, c.x) {
+		return
+	}
+	copy(c.x, x)
+	c.f = c.obj.Eval(c.g, c.x)
+	c.evals++
+	c.valid = true
+}
+
+type recorder struct {
+	ctx   context.Context
+	s     Settings
+	res   *Result
+	cache *cache
+	max   int
+	stop  error
+}
+
+var errCallback = errors.New("optim: callback stop")
+
+func (r *recorder) Init() error { return nil }
+
+func (r *recorder) Record(loc *optimize.Location, op optimize.Operation, _ *optimize.Stats) error {
+	if err := r.ctx.Err(); err != nil {
+		r.stop = err
+		return err
+	}
+	if op != optimize.MajorIteration {
+		return nil
+	}
+	r.res.Iterations++
+	r.res.Trace = append(r.res.Trace, -loc.F)
+	if r.s.Callback != nil {
+		err := r.s.Callback(Progress{Iter: r.res.Iterations, F: -loc.F, Evals: r.cache.evals, Max: r.max})
+		if err != nil {
+			r.stop = err
+			return errCallback
+		}
+	}
+	return nil
+}
+
+// Maximize implements Method.
+func (l *LBFGS) Maximize(ctx context.Context, obj Objective, x []float64, s Settings) Result {
+	n := len(x)
+	maxIter := s.MaxIter
+	if maxIter <= 0 {
+		maxIter = 2000
+	}
+	gradTol := s.GradTol
+	if gradTol <= 0 {
+		gradTol = 1e-7
+	}
+	funcTol := s.FuncTol
+	if funcTol <= 0 {
+		funcTol = 1e-15
+	}
+	c := &cache{obj: obj, x: make([]float64, n), g: make([]float64, n)}
+	res := Result{}
+	c.at(x)
+	if !finite(c.f) || !allFinite(c.g) {
+		res.X = append([]float64(nil), x...)
+		res.F, res.Evals = c.f, c.evals
+		res.Status = Failed
+		res.Message = "the objective or its gradient is not finite at the initial values"
+		return res
+	}
+	prob := optimize.Problem{
+		Func: func(x []float64) float64 {
+			c.at(x)
+			if !finite(c.f) || !allFinite(c.g) {
+				res.Rejected++
+				return math.Inf(1)
+			}
+			return -c.f
+		},
+		Grad: func(grad, x []float64) {
+			c.at(x)
+			for i, v := range c.g {
+				grad[i] = -v
+			}
+		},
+	}
+	rec := &recorder{ctx: ctx, s: s, res: &res, cache: c, max: maxIter}
+	store := l.Store
+	if store <= 0 {
+		store = 15
+	}
+	// gonum's bisection cannot finish when the minimum along the search
+	// direction lies at the edge of the region where the objective is
+	// finite; restarting from the best point (with a fresh, steepest-ascent
+	// memory) gets past it.
+	const maxRestarts = 5
+	start := append([]float64(nil), x...)
+	var out *optimize.Result
+	var err error
+	for restart := 0; ; restart++ {
+		set := &optimize.Settings{
+			GradientThreshold: gradTol,
+			Converger: &optimize.FunctionConverge{
+				Absolute:   1e-300,
+				Relative:   funcTol,
+				Iterations: 10,
+			},
+			MajorIterations: maxIter - res.Iterations,
+			Recorder:        rec,
+		}
+		method := &optimize.LBFGS{Store: store, GradStopThreshold: math.NaN()}
+		f0 := c.f
+		c.at(start)
+		f0 = c.f
+		out, err = optimize.Minimize(prob, start, set, method)
+		lsFail := errors.Is(err, optimize.ErrLinesearcherFailure) || errors.Is(err, optimize.ErrNoProgress)
+		if !lsFail || rec.stop != nil || out == nil || restart == maxRestarts || res.Iterations >= maxIter {
+			break
+		}
+		// Restart only while it makes progress and the gradient is not
+		// already negligible.
+		c.at(out.X)
+		if !(c.f > f0) || floats.Norm(c.g, math.Inf(1)) <= 1e-3*math.Sqrt(math.Max(1, math.Abs(c.f))) {
+			break
+		}
+		copy(start, out.X)
+	}
+	res.Evals = c.evals
+	if out != nil {
+		res.X = append([]float64(nil), out.X...)
+		res.F = -out.F
+	} else {
+		res.X = append([]float64(nil), x...)
+		res.F = c.f
+	}
+	// The final gradient at X.
+	c.at(res.X)
+	gnorm := floats.Norm(c.g, math.Inf(1))
+	switch {
+	case rec.stop != nil:
+		res.Status = Canceled
+		res.Message = "canceled: " + rec.stop.Error()
+	case err == nil && out != nil:
+		switch out.Status {
+		case optimize.GradientThreshold:
+			res.Status = Converged
+			res.Message = fmt.Sprintf("gradient norm %.3g below %g", gnorm, gradTol)
+		case optimize.FunctionConvergence:
+			res.Status = Converged
+			res.Message = fmt.Sprintf("relative change of the objective below %g over 10 iterations (gradient norm %.3g)", funcTol, gnorm)
+		case optimize.IterationLimit:
+			res.Status = IterationLimit
+			res.Message = fmt.Sprintf("reached the iteration limit (%d); gradient norm %.3g", maxIter, gnorm)
+		default:
+			res.Status = Failed
+			res.Message = "L-BFGS stopped: " + out.Status.String()
+		}
+	case errors.Is(err, optimize.ErrLinesearcherFailure) || errors.Is(err, optimize.ErrNoProgress):
+		// f is flat to machine precision along the search direction. That
+		// is the optimum when the gradient is small on the scale of f: a
+		// step of size δ changes f by about ‖∇f‖δ, invisible once that is
+		// below ε|f|.
+		if gnorm <= 1e-3*math.Sqrt(math.Max(1, math.Abs(res.F))) {
+			res.Status = Converged
+			res.Message = fmt.Sprintf("objective flat to machine precision (line search cannot improve it); gradient norm %.3g", gnorm)
+		} else {
+			res.Status = Failed
+			res.Message = fmt.Sprintf("line search failed with gradient norm %.3g: the gradient may be inconsistent with the objective", gnorm)
+		}
+	default:
+		res.Status = Failed
+		res.Message = "L-BFGS failed: " + err.Error()
+	}
+	return res
+}
