@@ -1,0 +1,196 @@
+package model_test
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/govi-dev/govi/internal/testmodel"
+	"github.com/govi-dev/govi/model"
+)
+
+// eightSchools builds y_j ~ N(μ + r_j, s_j) with r_j ~ N(0, τ), μ ~ N(0, 5)
+// and τ ~ half-normal(0, 5): a Linear model with a Gaussian-with-known-sd
+// likelihood, an intercept column and one group.
+func eightSchools(t *testing.T, centered bool) *model.Linear {
+	t.Helper()
+	y := []float64{28, 8, -3, 7, -1, 1, 18, 12}
+	se := []float64{15, 10, 16, 11, 9, 11, 10, 18}
+	idx := []int{0, 1, 2, 3, 4, 5, 6, 7}
+	x := mat.NewDense(8, 1, []float64{1, 1, 1, 1, 1, 1, 1, 1})
+	m, err := model.NewLinear(model.Terms{
+		Lik:  seLik{y, se},
+		X:    x,
+		Coef: []model.Prior{testmodel.Normal{Mu: 0, Sigma: 5}},
+		Groups: []model.Group{{Name: "school", Coef: "Intercept", Levels: strings.Split("ABCDEFGH", ""),
+			Index: idx, SD: testmodel.HalfNormal{Sigma: 5}, Centered: centered}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+type seLik struct{ y, se []float64 }
+
+func (s seLik) Len() int      { return len(s.y) }
+func (s seLik) Aux() []string { return nil }
+func (s seLik) LogLik(i int, eta float64, _, _ []float64) (float64, float64, float64) {
+	return testmodel.GaussKnown{Y: s.y[i : i+1], SD: s.se[i]}.LogLik(0, eta, nil, nil)
+}
+
+func normLog(x, m, s float64) float64 {
+	z := (x - m) / s
+	return -0.5*math.Log(2*math.Pi) - math.Log(s) - 0.5*z*z
+}
+
+// The Linear density equals the eight-schools density written out by hand,
+// including the log-Jacobian of τ = e^ψ, in both parameterizations.
+func TestLinearMatchesHandWritten(t *testing.T) {
+	y := []float64{28, 8, -3, 7, -1, 1, 18, 12}
+	se := []float64{15, 10, 16, 11, 9, 11, 10, 18}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, centered := range []bool{true, false} {
+		m := eightSchools(t, centered)
+		if m.Dim() != 10 {
+			t.Fatalf("dim %d", m.Dim())
+		}
+		th := make([]float64, 10)
+		for i := range th {
+			th[i] = rng.NormFloat64()
+		}
+		psi, mu := th[m.SDIndex(0)], th[m.CoefIndex(0)]
+		tau := math.Exp(psi)
+		want := normLog(mu, 0, 5) + math.Log(2) + normLog(tau, 0, 5) + psi
+		for j := 0; j < 8; j++ {
+			b := th[m.GroupIndex(0, j)]
+			r := b
+			if centered {
+				want += normLog(b, 0, tau)
+			} else {
+				want += normLog(b, 0, 1)
+				r = tau * b
+			}
+			want += normLog(y[j], mu+r, se[j])
+		}
+		if got := m.LogDensity(th); math.Abs(got-want) > 1e-12*math.Abs(want) {
+			t.Errorf("centered=%v: LogDensity %.15g, by hand %.15g", centered, got, want)
+		}
+	}
+}
+
+func TestLinearGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, centered := range []bool{true, false} {
+		m := eightSchools(t, centered)
+		for r := 0; r < 5; r++ {
+			th := make([]float64, m.Dim())
+			for i := range th {
+				th[i] = rng.NormFloat64()
+			}
+			if err := model.CheckGrad(m, th, 1e-7); err != nil {
+				t.Errorf("centered=%v: %v", centered, err)
+			}
+		}
+	}
+	// A likelihood with an auxiliary parameter and an offset.
+	n := 30
+	x := mat.NewDense(n, 2, nil)
+	y := make([]float64, n)
+	off := make([]float64, n)
+	for i := 0; i < n; i++ {
+		x.Set(i, 0, 1)
+		x.Set(i, 1, rng.NormFloat64())
+		y[i] = rng.NormFloat64()
+		off[i] = rng.NormFloat64()
+	}
+	m, err := model.NewLinear(model.Terms{Lik: testmodel.Gauss{Y: y}, X: x, Offset: off,
+		Coef: []model.Prior{testmodel.StudentT{Nu: 3, Mu: 1, Sigma: 2}, nil},
+		Aux:  []model.Prior{testmodel.HalfNormal{Sigma: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := model.CheckGrad(m, []float64{0.3, 0.5, -1}, 1e-7); err != nil {
+		t.Error(err)
+	}
+	// Row subsets: the full-data density is the prior plus the sum of the
+	// rows, so two halves each scaled by 2 average to the whole.
+	th := []float64{0.3, 0.5, -1}
+	var a, b []int
+	for i := 0; i < n; i++ {
+		if i%2 == 0 {
+			a = append(a, i)
+		} else {
+			b = append(b, i)
+		}
+	}
+	ga, gb, g := make([]float64, 3), make([]float64, 3), make([]float64, 3)
+	fa := m.LogDensityRows(ga, th, a, 2)
+	fb := m.LogDensityRows(gb, th, b, 2)
+	f := m.LogDensityGrad(g, th)
+	if math.Abs((fa+fb)/2-f) > 1e-12*math.Abs(f) {
+		t.Errorf("row halves average %g, full %g", (fa+fb)/2, f)
+	}
+	for i := range g {
+		if math.Abs((ga[i]+gb[i])/2-g[i]) > 1e-10 {
+			t.Errorf("gradient[%d]: halves average %g, full %g", i, (ga[i]+gb[i])/2, g[i])
+		}
+	}
+}
+
+// CheckGrad catches a wrong gradient and NumGrad provides a right one.
+func TestCheckGradAndNumGrad(t *testing.T) {
+	f := func(x []float64) float64 { return -x[0]*x[0] - math.Sin(x[1])*x[0] }
+	good := model.Func{N: 2, F: f, Grad: func(g, x []float64) float64 {
+		g[0], g[1] = -2*x[0]-math.Sin(x[1]), -math.Cos(x[1])*x[0]
+		return f(x)
+	}}
+	bad := model.Func{N: 2, F: f, Grad: func(g, x []float64) float64 {
+		g[0], g[1] = -2*x[0], -math.Cos(x[1])*x[0] // forgets a term
+		return f(x)
+	}}
+	x := []float64{0.7, 1.1}
+	if err := model.CheckGrad(good, x, 0); err != nil {
+		t.Errorf("correct gradient rejected: %v", err)
+	}
+	var ge *model.GradError
+	if err := model.CheckGrad(bad, x, 0); !errors.As(err, &ge) || ge.Index != 0 {
+		t.Errorf("wrong gradient not caught at coordinate 0: %v", err)
+	}
+	ng := model.NumGrad{F: model.Func{N: 2, F: f}}
+	g := make([]float64, 2)
+	ng.LogDensityGrad(g, x)
+	want := make([]float64, 2)
+	good.LogDensityGrad(want, x)
+	for i := range g {
+		if math.Abs(g[i]-want[i]) > 1e-8 {
+			t.Errorf("NumGrad[%d] = %g, want %g", i, g[i], want[i])
+		}
+	}
+}
+
+func TestNewLinearErrors(t *testing.T) {
+	x := mat.NewDense(3, 1, []float64{1, 1, 1})
+	lik := testmodel.GaussKnown{Y: []float64{1, 2, 3}, SD: 1}
+	for _, tc := range []struct {
+		terms model.Terms
+		want  string
+	}{
+		{model.Terms{}, "needs a likelihood"},
+		{model.Terms{Lik: lik, X: mat.NewDense(2, 1, nil)}, "X has 2 rows"},
+		{model.Terms{Lik: lik, X: x, Offset: []float64{1}}, "offset has 1 rows"},
+		{model.Terms{Lik: lik, X: x, Coef: []model.Prior{testmodel.HalfNormal{Sigma: 1}}}, "needs a positive parameter"},
+		{model.Terms{Lik: lik, Groups: []model.Group{{Name: "g", Levels: []string{"a"}, Index: []int{0, 1, 0}}}}, "outside [0, 1)"},
+		{model.Terms{Lik: lik, Groups: []model.Group{{Name: "g", Levels: []string{"a"}, Index: []int{0}}}}, "has 1 row indices"},
+		{model.Terms{Lik: lik, Groups: []model.Group{{Name: "g", Levels: []string{"a"}, Index: []int{0, 0, 0}, SD: testmodel.Normal{Mu: 0, Sigma: 1}}}}, "positive support"},
+	} {
+		_, err := model.NewLinear(tc.terms)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want an error containing %q", err, tc.want)
+		}
+	}
+}
