@@ -2,6 +2,7 @@ package govi_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 
@@ -29,11 +30,17 @@ func checkClose(t *testing.T, what string, got, want, tol, floor float64) {
 // The exact posterior of the conjugate regression is Gaussian, so the
 // full-rank family contains it: the optimum is q = posterior, and there
 // ELBO = log p(D).
-func TestConjugateFullRankQuadratureLBFGS(t *testing.T) {
+func TestConjugateFullRankQuadrature(t *testing.T) {
+	for _, method := range []optim.Method{&optim.LBFGS{}, &optim.NaturalGradient{}} {
+		t.Run(fmt.Sprintf("%T", method), func(t *testing.T) { conjugateFullRank(t, method) })
+	}
+}
+
+func conjugateFullRank(t *testing.T, method optim.Method) {
 	c := testmodel.NewConjugate(250, 6, 1)
 	m := c.Linear()
 	q := family.NewFullRank(m.Dim())
-	res, err := govi.Fit(context.Background(), m, q, &elbo.Quadrature{}, &optim.LBFGS{}, nil)
+	res, err := govi.Fit(context.Background(), m, q, &elbo.Quadrature{}, method, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,10 +69,16 @@ func TestConjugateFullRankQuadratureLBFGS(t *testing.T) {
 // The mean-field optimum for a Gaussian posterior N(m, S) has mean m and
 // variances 1/diag(S⁻¹) (Bishop 2006, §10.1.2).
 func TestConjugateMeanFieldOptimum(t *testing.T) {
+	for _, method := range []optim.Method{&optim.LBFGS{}, &optim.NaturalGradient{}} {
+		t.Run(fmt.Sprintf("%T", method), func(t *testing.T) { conjugateMeanField(t, method) })
+	}
+}
+
+func conjugateMeanField(t *testing.T, method optim.Method) {
 	c := testmodel.NewConjugate(250, 6, 2)
 	m := c.Linear()
 	q := family.NewMeanField(m.Dim())
-	res, err := govi.Fit(context.Background(), m, q, &elbo.Quadrature{}, &optim.LBFGS{}, nil)
+	res, err := govi.Fit(context.Background(), m, q, &elbo.Quadrature{}, method, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -275,5 +276,30 @@ func TestLogisticEvidenceGap(t *testing.T) {
 			t.Errorf("n=%d: gap %.6f did not shrink from %.6f", n, gap, prev)
 		}
 		prev = gap
+	}
+}
+
+// Fallback continues with the next method when one does not converge.
+func TestFallback(t *testing.T) {
+	// A gradient ascent with a negligible step stops at its iteration
+	// limit, and L-BFGS finishes the fit from there.
+	m := testmodel.NewConjugate(60, 2, 4).Linear()
+	q := family.NewFullRank(m.Dim())
+	ref := family.NewFullRank(m.Dim())
+	fb := &optim.Fallback{Methods: []optim.Method{&optim.GradientAscent{Rate: 1e-9, Schedule: optim.Constant{}}, &optim.LBFGS{}}}
+	res, err := govi.Fit(context.Background(), m, q, &elbo.Quadrature{}, fb, &govi.Settings{Optim: optim.Settings{MaxIter: 20, Anneal: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := govi.Fit(context.Background(), m, ref, &elbo.Quadrature{}, &optim.LBFGS{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Converged() || !strings.Contains(res.Message, "then *optim.LBFGS") {
+		t.Fatalf("status %v: %s", res.Status, res.Message)
+	}
+	for i, v := range q.Mean(nil) {
+		if math.Abs(v-ref.Mean(nil)[i]) > 1e-6 {
+			t.Errorf("mean[%d] = %g, L-BFGS alone %g", i, v, ref.Mean(nil)[i])
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
+	"github.com/govi-dev/govi/internal/synth"
 	"github.com/govi-dev/govi/internal/testmodel"
 	"github.com/govi-dev/govi/model"
 )
@@ -78,4 +79,38 @@ func BenchmarkELBOGrad(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkLargePasses times one value-and-gradient pass and one
+// expected-Hessian pass on the scaling problem (N = 100000, d = 101).
+func BenchmarkLargePasses(b *testing.B) {
+	m := synth.LogisticModel(100000, 100, 1)
+	q := family.NewFullRank(m.Dim())
+	q.ScaleBy(0.01)
+	e := &elbo.Quadrature{}
+	if err := e.Init(m, q); err != nil {
+		b.Fatal(err)
+	}
+	g := make([]float64, q.Len())
+	h := mat.NewSymDense(m.Dim(), nil)
+	b.Run("elbo-grad", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			e.ELBO(g, q)
+		}
+	})
+	b.Run("elbo", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			e.ELBO(nil, q)
+		}
+	})
+	eg := make([]float64, m.Dim())
+	b.Run("grad-hessian", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := e.ExpectedGradHess(eg, h, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -71,23 +71,29 @@ type glmEval struct {
 	gL     *mat.Dense
 	ws     []*glmScratch
 	grp    parallel.Group
+	// curvature pass buffers, allocated on first use
+	curv *curvBuf
+	hsum []float64
 }
 
 type glmScratch struct {
-	w      [][]float64 // per key, length d (full-rank)
-	mr     []float64
-	g      []float64 // Gram (R+1)²
-	alpha  []float64
-	beta   [][]float64 // per key, length k
-	gamma  []float64   // (R+1)²
-	y      []float64   // length d
-	gpsi   []float64   // length k
-	mrj    []float64
-	daux   []float64
-	eacc   []float64
-	uj     []float64
-	tauGr  []float64
-	lastIx []int
+	w     [][]float64 // per key, length d (full-rank)
+	mr    []float64
+	g     []float64 // Gram (R+1)²
+	alpha []float64
+	beta  [][]float64 // per key, length k
+	gamma []float64   // (R+1)²
+	y     []float64   // length d
+	gpsi  []float64   // length k
+	mrj   []float64
+	daux  []float64
+	eacc  []float64
+	tauGr []float64
+	// curvature pass
+	hx        []float64
+	hix       []int
+	deta, daa []float64
+	hgam      []float64
 }
 
 func newGLMEval(m *model.Linear, q family.Family, opt *Quadrature) (*glmEval, error) {
@@ -243,7 +249,6 @@ func (g *glmEval) growScratch(nw int) {
 			mrj:   make([]float64, R),
 			daux:  make([]float64, g.kl),
 			eacc:  make([]float64, g.kl),
-			uj:    make([]float64, R),
 			tauGr: make([]float64, R),
 		}
 		for r := range s.w {

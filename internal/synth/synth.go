@@ -1,0 +1,77 @@
+// Package synth simulates the scaling problem of the Stan ADVI anchors
+// (shared/anchors, task C): a logistic regression with N rows and D
+// predictors, X ~ N(0, 1) with columns 1–20 in four blocks of five whose
+// within-block correlation is 0.8, α = −0.5, β_j ~ N(0, 0.15²), and priors
+// α ~ N(0, 5), β ~ N(0, 2.5). The anchors' own data came from a Python
+// script that is not shipped, so this is the same design, not the same
+// draws.
+package synth
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/govi-dev/govi/lik"
+	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/prior"
+)
+
+// Logistic returns the data (with an intercept column first) and the
+// coefficients used to simulate it.
+func Logistic(n, d int, seed uint64) (x *mat.Dense, y, beta []float64) {
+	rng := rand.New(rand.NewPCG(seed, 20240611))
+	beta = make([]float64, d+1)
+	beta[0] = -0.5
+	for j := 1; j <= d; j++ {
+		beta[j] = 0.15 * rng.NormFloat64()
+	}
+	x = mat.NewDense(n, d+1, nil)
+	y = make([]float64, n)
+	rho := 0.8
+	for i := 0; i < n; i++ {
+		row := x.RawRowView(i)
+		row[0] = 1
+		var common float64
+		for j := 1; j <= d; j++ {
+			if j <= 20 && (j-1)%5 == 0 {
+				common = rng.NormFloat64()
+			}
+			z := rng.NormFloat64()
+			if j <= 20 {
+				// Equicorrelated block: √ρ·common + √(1−ρ)·own.
+				row[j] = math.Sqrt(rho)*common + math.Sqrt(1-rho)*z
+			} else {
+				row[j] = z
+			}
+		}
+		eta := 0.0
+		for j, v := range row {
+			eta += v * beta[j]
+		}
+		if rng.Float64() < 1/(1+math.Exp(-eta)) {
+			y[i] = 1
+		}
+	}
+	return x, y, beta
+}
+
+// LogisticModel returns the model with the anchors' priors.
+func LogisticModel(n, d int, seed uint64) *model.Linear {
+	x, y, _ := Logistic(n, d, seed)
+	l, err := lik.NewBernoulliLogit(y)
+	if err != nil {
+		panic(err)
+	}
+	pr := make([]model.Prior, d+1)
+	pr[0] = prior.Normal{Mu: 0, Sigma: 5}
+	for j := 1; j <= d; j++ {
+		pr[j] = prior.Normal{Mu: 0, Sigma: 2.5}
+	}
+	m, err := model.NewLinear(model.Terms{Lik: l, X: x, Coef: pr})
+	if err != nil {
+		panic(err)
+	}
+	return m
+}

@@ -1,0 +1,139 @@
+package optim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Curved is an objective that can propose second-order steps, such as the
+// natural-gradient steps of Gaussian variational inference. It keeps a
+// current state (from the last accepted point) and a pending one (from the
+// last evaluated candidate), so a rejected candidate costs nothing more.
+type Curved interface {
+	// Curvature evaluates f at x and computes, into the pending state, what
+	// Propose needs. gnorm is the norm of the gradient part it knows.
+	Curvature(x []float64) (f, gnorm float64, err error)
+	// Accept makes the pending state current.
+	Accept()
+	// Propose stores in dst the step of size rho ∈ (0, 1] from the current
+	// point; rho = 1 is the full step. It reports false when no valid step
+	// of that size exists (for example, a covariance that would not be
+	// positive definite).
+	Propose(dst []float64, rho float64) bool
+}
+
+// ErrNotCurved is reported when NaturalGradient is given an objective that
+// cannot propose curved steps.
+var ErrNotCurved = errors.New("optim: the objective does not provide curvature")
+
+// NaturalGradient maximizes a deterministic objective with damped
+// second-order steps supplied by a Curved objective. For Gaussian
+// variational inference the full step is the fixed point
+// Σ⁻¹ ← −E_q[∇² log p], μ ← μ + Σ E_q[∇ log p] (Opper & Archambeau 2009),
+// and a step of size ρ interpolates the natural parameters (Khan & Lin
+// 2017). A step is accepted when the objective does not decrease; otherwise
+// ρ is halved. ρ doubles again (up to 1) after each accepted step, so near
+// the optimum the method takes full steps and converges in few iterations.
+type NaturalGradient struct{}
+
+var _ Method = (*NaturalGradient)(nil)
+
+// Stochastic returns false.
+func (*NaturalGradient) Stochastic() bool { return false }
+
+// Maximize implements Method. It converges when a full step changes the
+// objective by at most FuncTol·max(1, |f|) (zero means 1e-12): near the
+// fixed point the iteration contracts fast, so the remaining error is far
+// smaller than that last change.
+func (*NaturalGradient) Maximize(ctx context.Context, obj Objective, x0 []float64, s Settings) Result {
+	n := len(x0)
+	res := Result{X: append([]float64(nil), x0...)}
+	c, ok := obj.(Curved)
+	if !ok {
+		res.Status, res.Message = Failed, ErrNotCurved.Error()
+		return res
+	}
+	maxIter := s.MaxIter
+	if maxIter <= 0 {
+		maxIter = 500
+	}
+	funcTol := s.FuncTol
+	if funcTol <= 0 {
+		funcTol = 1e-12
+	}
+	x := res.X
+	xn := make([]float64, n)
+	f, gnorm, err := c.Curvature(x)
+	res.Evals++
+	if err != nil {
+		res.Status, res.F = Failed, f
+		res.Message = "cannot compute the curvature: " + err.Error()
+		return res
+	}
+	if !finite(f) || !finite(gnorm) {
+		res.Status, res.F = Failed, f
+		res.Message = "the objective is not finite at the initial values"
+		return res
+	}
+	c.Accept()
+	rho := 1.0
+	for it := 1; it <= maxIter; it++ {
+		if err := ctx.Err(); err != nil {
+			res.Status, res.Message = Canceled, "canceled: "+err.Error()
+			break
+		}
+		accepted := false
+		var fn, gn float64
+		for try := 0; try < 40; try++ {
+			if c.Propose(xn, rho) {
+				var err error
+				fn, gn, err = c.Curvature(xn)
+				res.Evals++
+				// Accept a step that does not lower f beyond rounding.
+				if err == nil && finite(fn) && finite(gn) && fn >= f-1e-14*math.Abs(f) {
+					accepted = true
+					break
+				}
+				res.Rejected++
+			}
+			rho *= 0.5
+		}
+		if !accepted {
+			if gnorm <= 1e-3*math.Sqrt(math.Max(1, math.Abs(f))) {
+				res.Status = Converged
+				res.Message = fmt.Sprintf("no step improves the objective (flat to machine precision); gradient norm %.3g", gnorm)
+			} else {
+				res.Status = Failed
+				res.Message = fmt.Sprintf("no damped step improves the objective; gradient norm %.3g", gnorm)
+			}
+			break
+		}
+		c.Accept()
+		df := fn - f
+		copy(x, xn)
+		f, gnorm = fn, gn
+		res.Iterations = it
+		res.Trace = append(res.Trace, f)
+		if s.Callback != nil {
+			if err := s.Callback(Progress{Iter: it, F: f, Evals: res.Evals, Max: maxIter}); err != nil {
+				res.Status, res.Message = Canceled, "stopped: "+err.Error()
+				break
+			}
+		}
+		// A full step that no longer changes f is the fixed point.
+		if rho == 1 && math.Abs(df) <= funcTol*math.Max(1, math.Abs(f)) {
+			res.Status = Converged
+			res.Message = fmt.Sprintf("a full step changed the objective by %.3g (below %g relative); gradient norm %.3g", df, funcTol, gnorm)
+			break
+		}
+		rho = math.Min(1, 2*rho)
+	}
+	if res.Status == NotTerminated {
+		res.Status = IterationLimit
+		res.Message = fmt.Sprintf("reached the iteration limit (%d); gradient norm %.3g", maxIter, gnorm)
+	}
+	res.F = f
+	return res
+}
