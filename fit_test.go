@@ -303,3 +303,24 @@ func TestFallback(t *testing.T) {
 		}
 	}
 }
+
+// Auto's choice recovers the exact posterior on every kind of model it
+// distinguishes.
+func TestAuto(t *testing.T) {
+	c := testmodel.NewConjugate(120, 3, 6)
+	mean, _ := c.Posterior()
+	for _, m := range []model.LogDensity{c.Linear(), c.General()} {
+		q := family.NewFullRank(3)
+		ch := govi.Auto(m, 1)
+		ch.Apply(q)
+		res, err := govi.Fit(context.Background(), m, q, ch.Estimator, ch.Method, nil)
+		if err != nil || !res.Converged() {
+			t.Fatalf("%T: %v %s", m, err, res.Message)
+		}
+		for i, v := range q.Mean(nil) {
+			if math.Abs(v-mean[i]) > 1e-6 {
+				t.Errorf("%T: mean[%d] = %g, want %g", m, i, v, mean[i])
+			}
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/govi-dev/govi/internal/testmodel"
 	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/transform"
 )
 
 // eightSchools builds y_j ~ N(μ + r_j, s_j) with r_j ~ N(0, τ), μ ~ N(0, 5)
@@ -192,5 +193,91 @@ func TestNewLinearErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want an error containing %q", err, tc.want)
 		}
+	}
+}
+
+func TestLinearConstrain(t *testing.T) {
+	for _, centered := range []bool{true, false} {
+		m := eightSchools(t, centered)
+		names := m.ConstrainedNames()
+		if names[0] != "b[1]" || names[1] != "sd_school__Intercept" || names[2] != "r_school[A,Intercept]" || len(names) != 10 {
+			t.Fatalf("names %v", names)
+		}
+		th := make([]float64, 10)
+		for i := range th {
+			th[i] = 0.1 * float64(i+1)
+		}
+		x := make([]float64, 10)
+		m.Constrain(x, th)
+		tau := math.Exp(th[m.SDIndex(0)])
+		if x[0] != th[m.CoefIndex(0)] || x[1] != tau {
+			t.Errorf("coefficient or sd wrong: %v", x[:2])
+		}
+		for j := 0; j < 8; j++ {
+			want := th[m.GroupIndex(0, j)]
+			if !centered {
+				want *= tau
+			}
+			if math.Abs(x[2+j]-want) > 1e-15 {
+				t.Errorf("centered=%v: r[%d] = %g, want %g", centered, j, x[2+j], want)
+			}
+		}
+		if un := m.Names(); un[m.SDIndex(0)] != "log_sd_school__Intercept" {
+			t.Errorf("unconstrained names %v", un)
+		}
+	}
+}
+
+// A Stan-style model on the natural scale: the Jacobians are added and the
+// gradient is chained through the transforms.
+func TestConstrained(t *testing.T) {
+	simplex, err := transform.NewSimplex(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := []model.Param{
+		{Name: "sigma", Transform: transform.Lower{A: 0}},
+		{Name: "p", Transform: transform.Interval{A: -1, B: 2}, Size: 2},
+		{Name: "w", Vector: simplex},
+		{Name: "mu"},
+	}
+	// log p = log N(mu | 0, sigma) + Σ p² + Σ log w (a Dirichlet(2,2,2) kernel).
+	f := func(grad, x []float64) float64 {
+		sigma, p0, p1, mu := x[0], x[1], x[2], x[6]
+		lp := normLog(mu, 0, sigma) - p0*p0 - p1*p1
+		for _, w := range x[3:6] {
+			lp += math.Log(w)
+		}
+		if grad != nil {
+			grad[0] = -1/sigma + mu*mu/(sigma*sigma*sigma)
+			grad[1], grad[2] = -2*p0, -2*p1
+			for i := 3; i < 6; i++ {
+				grad[i] = 1 / x[i]
+			}
+			grad[6] = -mu / (sigma * sigma)
+		}
+		return lp
+	}
+	c, err := model.NewConstrained(params, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Dim() != 6 || len(c.ConstrainedNames()) != 7 || c.ConstrainedNames()[3] != "w[1]" {
+		t.Fatalf("dim %d names %v", c.Dim(), c.ConstrainedNames())
+	}
+	th := []float64{0.3, -0.4, 1.2, 0.5, -0.7, 0.9}
+	if err := model.CheckGrad(c, th, 1e-7); err != nil {
+		t.Error(err)
+	}
+	x := make([]float64, 7)
+	c.Constrain(x, th)
+	want := f(nil, x) + th[0] // Lower: log-Jacobian u
+	for _, u := range th[1:3] {
+		lj, _, _ := transform.Interval{A: -1, B: 2}.LogJac(u)
+		want += lj
+	}
+	want += simplex.LogJacGrad(nil, th[3:5])
+	if got := c.LogDensity(th); math.Abs(got-want) > 1e-12 {
+		t.Errorf("LogDensity %.15g, want %.15g", got, want)
 	}
 }

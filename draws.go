@@ -1,0 +1,210 @@
+package govi
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/govi-dev/govi/diagnose"
+	"github.com/govi-dev/govi/family"
+	"github.com/govi-dev/govi/internal/parallel"
+	"github.com/govi-dev/govi/internal/rng"
+	"github.com/govi-dev/govi/model"
+)
+
+// DrawSet holds draws from a fitted q with their log densities.
+type DrawSet struct {
+	// Names of the constrained quantities (the columns of X).
+	Names []string
+	// X holds the draws on the constrained scale, one row per draw.
+	X *mat.Dense
+	// Theta holds the same draws on the unconstrained scale.
+	Theta *mat.Dense
+	// LogP is log p(θ, D) per draw (Jacobians included), LogQ is log q(θ).
+	LogP, LogQ []float64
+}
+
+// Sample draws s values from q, evaluates the model's log density and
+// q's at each, and maps them to the constrained scale with c (nil: m when
+// it is a model.Constrainer, otherwise the identity with names θ[1], …).
+// Draw i uses its own random stream keyed by (seed, i), and draws are
+// evaluated in parallel, so the result does not depend on GOMAXPROCS.
+func Sample(m model.LogDensity, q family.Family, c model.Constrainer, s int, seed uint64) *DrawSet {
+	if c == nil {
+		c, _ = m.(model.Constrainer)
+	}
+	d := q.Dim()
+	var names []string
+	if c != nil {
+		names = c.ConstrainedNames()
+	} else {
+		for i := 0; i < d; i++ {
+			names = append(names, fmt.Sprintf("theta[%d]", i+1))
+		}
+	}
+	ds := &DrawSet{
+		Names: names,
+		X:     mat.NewDense(s, len(names), nil),
+		Theta: mat.NewDense(s, d, nil),
+		LogP:  make([]float64, s),
+		LogQ:  make([]float64, s),
+	}
+	t := &sampleTask{m: m, q: q, c: c, ds: ds, seed: seed, n: s}
+	t.chunks = parallel.Chunks(s, 16, 256)
+	nw := parallel.Workers(t.chunks)
+	for w := 0; w < max(nw, 1); w++ {
+		t.eps = append(t.eps, make([]float64, d))
+		t.st = append(t.st, rng.NewStream(0, 0, 0, 0))
+	}
+	var g parallel.Group
+	g.Run(t, t.chunks)
+	return ds
+}
+
+type sampleTask struct {
+	m      model.LogDensity
+	q      family.Family
+	c      model.Constrainer
+	ds     *DrawSet
+	seed   uint64
+	n      int
+	chunks int
+	eps    [][]float64
+	st     []*rng.Stream
+}
+
+func (t *sampleTask) Do(w, c int) {
+	lo, hi := parallel.Range(t.n, t.chunks, c)
+	eps, st := t.eps[w], t.st[w]
+	for i := lo; i < hi; i++ {
+		st.Reset(t.seed, rng.Output, uint64(i), 0)
+		for j := range eps {
+			eps[j] = st.NormFloat64()
+		}
+		theta := t.ds.Theta.RawRowView(i)
+		t.q.Transform(theta, eps)
+		t.ds.LogP[i] = t.m.LogDensity(theta)
+		t.ds.LogQ[i] = t.q.LogProb(theta)
+		x := t.ds.X.RawRowView(i)
+		if t.c != nil {
+			t.c.Constrain(x, theta)
+		} else {
+			copy(x, theta)
+		}
+	}
+}
+
+// Diagnostics answers "did it work?" for a fitted q (Yao, Vehtari,
+// Simpson & Gelman 2018).
+type Diagnostics struct {
+	// Khat is the Pareto shape of the importance ratios p(θ, D)/q(θ) (−Inf
+	// when the ratios are constant to rounding, i.e. q is the posterior);
+	// ESS is their PSIS effective sample size.
+	Khat, ESS float64
+	// Reliability classifies Khat: below 0.5 good, to 0.7 usable with care,
+	// above 0.7 not reliable.
+	Reliability diagnose.Reliability
+	// ELBO is the mean of log p − log q over the draws and ELBOSE its Monte
+	// Carlo standard error.
+	ELBO, ELBOSE float64
+	// LogEvidence is the importance-weighted estimate log mean exp(log p −
+	// log q) of log p(D), an estimate for model comparison, with its
+	// standard error; it is only trustworthy when Khat is small.
+	LogEvidence, LogEvidenceSE float64
+	// LogWeights are the Pareto-smoothed, normalized log importance weights
+	// of the draws.
+	LogWeights []float64
+	// Advice says in words what the numbers mean and what to try.
+	Advice string
+}
+
+// DiagnoseOptions tailors the advice to the fit.
+type DiagnoseOptions struct {
+	// MeanField: the fit used the mean-field family (suggest full-rank).
+	MeanField bool
+	// Centered: the model has centered group-level effects (suggest the
+	// non-centered parameterization).
+	Centered bool
+}
+
+// Diagnose runs Pareto-smoothed importance sampling on the draws.
+func Diagnose(ds *DrawSet, opt DiagnoseOptions) (*Diagnostics, error) {
+	n := len(ds.LogP)
+	lr := make([]float64, n)
+	for i := range lr {
+		lr[i] = ds.LogP[i] - ds.LogQ[i]
+		if math.IsNaN(lr[i]) || math.IsInf(lr[i], 1) {
+			return nil, fmt.Errorf("govi: log density of draw %d is %g", i+1, ds.LogP[i])
+		}
+	}
+	ps, err := diagnose.PSIS(lr)
+	if err != nil {
+		return nil, err
+	}
+	dg := &Diagnostics{Khat: ps.K, ESS: ps.ESS, LogWeights: ps.LogWeights}
+	// Ratios equal up to rounding mean q reproduces the posterior: the
+	// weights are bounded, the lightest possible tail. PSIS would read the
+	// flat tail as unfittable (k = +Inf, as loo does), so report −Inf.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range lr {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	if hi-lo <= 1e-9*math.Max(1, math.Abs(hi)) {
+		dg.Khat = math.Inf(-1)
+	}
+	dg.Reliability = diagnose.Assess(dg.Khat)
+	finite := lr[:0:0]
+	for _, v := range lr {
+		if !math.IsInf(v, -1) {
+			finite = append(finite, v)
+		}
+	}
+	dg.ELBO, dg.ELBOSE = diagnose.MeanSE(finite)
+	if len(finite) < n {
+		dg.ELBO = math.Inf(-1)
+	}
+	dg.LogEvidence, dg.LogEvidenceSE = diagnose.LogMeanExp(lr)
+	dg.Advice = advice(dg, opt)
+	return dg, nil
+}
+
+func advice(dg *Diagnostics, opt DiagnoseOptions) string {
+	k := fmt.Sprintf("Pareto k-hat = %.2f", dg.Khat)
+	switch dg.Reliability {
+	case diagnose.Good:
+		return k + ": the approximation is reliable (k-hat < 0.5)."
+	case diagnose.Ok:
+		return k + ": the approximation is usable with care (0.5 < k-hat < 0.7); check conclusions against importance-weighted estimates or MCMC."
+	}
+	var try []string
+	if opt.MeanField {
+		try = append(try, "the full-rank family (--approx fullrank)")
+	}
+	if opt.Centered {
+		try = append(try, "the non-centered parameterization")
+	}
+	try = append(try, "more draws for the diagnostic", "MCMC (e.g. Stan's NUTS)")
+	return fmt.Sprintf("%s: the approximation is NOT reliable (k-hat > 0.7): posterior means and especially sds and tails may be wrong. Try %s.", k, joinOr(try))
+}
+
+func joinOr(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	out := ""
+	for i, v := range s {
+		switch {
+		case i == 0:
+			out = v
+		case i == len(s)-1:
+			out += ", or " + v
+		default:
+			out += ", " + v
+		}
+	}
+	return out
+}
