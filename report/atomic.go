@@ -1,0 +1,103 @@
+package report
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// tempPrefix starts the name of every temporary file WriteFileAtomic
+// creates.
+const tempPrefix = ".govi-tmp-"
+
+// WriteFileAtomic writes a file so that path holds either its old content
+// (or nothing) or the complete new content, never a partial file. It calls
+// write with a buffered writer on a temporary file created in path's
+// directory (named ".govi-tmp-<base>-<random>"), flushes it, fsyncs it,
+// closes it and renames it over path; on Unix it then fsyncs the directory,
+// ignoring errors from that last step.
+//
+// If write returns an error or panics, or any step fails, the temporary file
+// is removed and path is left as it was: absent if it did not exist,
+// unchanged if it did. The new file gets the permission bits of the file it
+// replaces, or 0644 when path did not exist.
+func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if base == "" {
+		return fmt.Errorf("report: WriteFileAtomic: %q names a directory", path)
+	}
+	perm := fs.FileMode(0o644)
+	if st, serr := os.Stat(path); serr == nil {
+		if st.IsDir() {
+			return fmt.Errorf("report: WriteFileAtomic: %s is a directory", path)
+		}
+		perm = st.Mode().Perm()
+	}
+	f, err := os.CreateTemp(dir, tempPrefix+base+"-*")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	tmp := f.Name()
+	committed := false
+	defer func() {
+		if !committed {
+			f.Close() // may already be closed; the error is irrelevant here
+			os.Remove(tmp)
+		}
+	}()
+
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := write(bw); err != nil {
+		return &writeError{path, err}
+	}
+	if err := bw.Flush(); err != nil {
+		return &writeError{path, err}
+	}
+	if err := f.Chmod(perm); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("report: syncing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("report: closing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	committed = true
+	syncDir(dir)
+	return nil
+}
+
+// writeError reports a failed write to path. Its message does not repeat
+// the "report: " prefix when the cause already has it.
+type writeError struct {
+	path string
+	err  error
+}
+
+func (e *writeError) Error() string {
+	return "report: writing " + e.path + ": " + strings.TrimPrefix(e.err.Error(), "report: ")
+}
+
+func (e *writeError) Unwrap() error { return e.err }
+
+// syncDir fsyncs a directory so a rename survives a crash; it is best
+// effort, since some systems (Windows) cannot sync directories.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	d.Sync()
+	d.Close()
+}

@@ -1,0 +1,259 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
+
+	"github.com/govi-dev/govi/optim"
+)
+
+// DefaultProgressInterval is the minimum time between two plain progress
+// lines when the output is not a terminal.
+const DefaultProgressInterval = 2 * time.Second
+
+// barTick is how often the terminal bar is updated from the latest
+// iteration.
+const barTick = 100 * time.Millisecond
+
+// Progress reports optimizer progress. Pass its Callback method as
+// optim.Settings.Callback and call Done once the run is over.
+//
+// When the writer is a terminal (an *os.File for which term.IsTerminal is
+// true), Progress shows an mpb progress bar with the iteration count out of
+// the maximum, the current ELBO, iterations per second and an ETA. The
+// callback then only stores the iteration and ELBO in atomic variables; a
+// separate goroutine moves the bar every 100 ms, so the optimizer never
+// waits for the display.
+//
+// Otherwise it prints plain lines such as
+//
+//	iter 1200/10000  elbo -1234.56  1450 it/s
+//
+// for the first callback and then at most once per Interval (the rate is
+// measured since the previous line; the first line has none). These lines are written
+// synchronously from the callback, which costs one clock read per iteration
+// and a short write every Interval. When quiet is true nothing is printed.
+//
+// A Progress is for one run; its methods are safe to call from the
+// optimizer's goroutine while Done is called from another.
+type Progress struct {
+	// Interval is the minimum time between plain lines; zero prints one
+	// line per callback. NewProgress sets it to DefaultProgressInterval.
+	Interval time.Duration
+
+	w       io.Writer
+	quiet   bool
+	maxIter int
+	now     func() time.Time // clock, replaceable in tests
+
+	// plain-line state, used only from the callback (and Done, after it)
+	mu       sync.Mutex
+	started  bool
+	start    time.Time
+	lastTime time.Time
+	lastIter int
+	iter     int
+	elbo     float64
+	done     bool
+
+	// terminal-bar state
+	bar      *mpb.Bar
+	pool     *mpb.Progress
+	curIter  atomic.Int64
+	curELBO  atomic.Uint64 // math.Float64bits
+	curMax   atomic.Int64
+	stopTick chan struct{}
+	tickDone chan struct{}
+}
+
+// NewProgress returns a Progress writing to w for a run of at most maxIter
+// iterations (the Max reported by the optimizer takes over when positive).
+// With quiet true the Progress prints nothing. A nil w is treated as quiet.
+func NewProgress(w io.Writer, quiet bool, maxIter int) *Progress {
+	tty := false
+	if f, ok := w.(*os.File); ok && f != nil {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	return newProgress(w, quiet, maxIter, tty)
+}
+
+// newProgress is NewProgress with the terminal decision made by the caller.
+func newProgress(w io.Writer, quiet bool, maxIter int, tty bool) *Progress {
+	p := &Progress{
+		Interval: DefaultProgressInterval,
+		w:        w,
+		quiet:    quiet || w == nil,
+		maxIter:  maxIter,
+		now:      time.Now,
+		elbo:     math.NaN(),
+	}
+	p.curELBO.Store(math.Float64bits(math.NaN()))
+	p.curMax.Store(int64(max(maxIter, 0)))
+	if tty && !p.quiet {
+		p.startBar()
+	}
+	return p
+}
+
+// Callback records one iteration. Its signature matches
+// optim.Settings.Callback; it always returns nil, so it never stops a run.
+func (p *Progress) Callback(pr optim.Progress) error {
+	if p.quiet {
+		return nil
+	}
+	if p.bar != nil {
+		p.curIter.Store(int64(pr.Iter))
+		p.curELBO.Store(math.Float64bits(pr.F))
+		if pr.Max > 0 {
+			p.curMax.Store(int64(pr.Max))
+		}
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return nil
+	}
+	now := p.now()
+	first := !p.started
+	if first {
+		p.started = true
+		p.start, p.lastTime, p.lastIter = now, now, 0
+	}
+	p.iter, p.elbo = pr.Iter, pr.F
+	if pr.Max > 0 {
+		p.maxIter = pr.Max
+	}
+	if !first && p.Interval > 0 && now.Sub(p.lastTime) < p.Interval {
+		return nil
+	}
+	line := p.plainLine(now)
+	p.lastTime, p.lastIter = now, pr.Iter
+	io.WriteString(p.w, line+"\n")
+	return nil
+}
+
+// plainLine formats "iter i/max  elbo x  r it/s" for the current state.
+// The rate is left out when no time has passed since the previous line.
+func (p *Progress) plainLine(now time.Time) string {
+	s := "iter " + strconv.Itoa(p.iter)
+	if p.maxIter > 0 {
+		s += "/" + strconv.Itoa(p.maxIter)
+	}
+	s += "  elbo " + fixed2(p.elbo)
+	if dt := now.Sub(p.lastTime).Seconds(); dt > 0 {
+		s += fmt.Sprintf("  %.0f it/s", float64(p.iter-p.lastIter)/dt)
+	}
+	return s
+}
+
+// Done ends the display. status is the optimizer's stop reason
+// ("converged", "iteration limit", "failed", "canceled"). In terminal mode
+// it stops the bar (completed for converged or iteration limit, aborted
+// otherwise) and waits for mpb to finish drawing. Then it prints one final
+// line: "done: <status> after <n> iterations  elbo <x>  (<t> s)". Later calls
+// do nothing.
+func (p *Progress) Done(status string) {
+	if p.quiet {
+		return
+	}
+	if p.bar != nil {
+		p.mu.Lock()
+		if p.done {
+			p.mu.Unlock()
+			return
+		}
+		p.done = true
+		p.mu.Unlock()
+		close(p.stopTick)
+		<-p.tickDone
+		p.bar.SetCurrent(p.curIter.Load())
+		switch status {
+		case "converged", "iteration limit":
+			p.bar.SetTotal(-1, true)
+		default:
+			p.bar.Abort(false)
+		}
+		p.pool.Wait()
+		elapsed := p.now().Sub(p.start).Seconds()
+		fmt.Fprintf(p.w, "done: %s after %d iterations  elbo %s  (%.2f s)\n",
+			status, p.curIter.Load(), fixed2(math.Float64frombits(p.curELBO.Load())), elapsed)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return
+	}
+	p.done = true
+	elapsed := 0.0
+	if p.started {
+		elapsed = p.now().Sub(p.start).Seconds()
+	}
+	fmt.Fprintf(p.w, "done: %s after %d iterations  elbo %s  (%.2f s)\n", status, p.iter, fixed2(p.elbo), elapsed)
+}
+
+// startBar creates the mpb bar and the goroutine that updates it.
+func (p *Progress) startBar() {
+	p.start = p.now()
+	p.pool = mpb.New(mpb.WithOutput(p.w), mpb.WithRefreshRate(150*time.Millisecond), mpb.ForceTTY(), mpb.WithAutoRefresh())
+	total := p.curMax.Load()
+	p.bar = p.pool.AddBar(total,
+		mpb.BarWidth(30),
+		mpb.PrependDecorators(decor.CountersNoUnit("iter %d/%d")),
+		mpb.AppendDecorators(
+			decor.Any(func(decor.Statistics) string {
+				return "elbo " + fixed2(math.Float64frombits(p.curELBO.Load()))
+			}, decor.WC{W: 15}),
+			decor.EwmaSpeed(0, "%.0f it/s", 30, decor.WC{W: 11}),
+			decor.Name("  eta "),
+			decor.OnComplete(decor.EwmaETA(decor.ET_STYLE_GO, 30), "done"),
+		),
+	)
+	p.stopTick = make(chan struct{})
+	p.tickDone = make(chan struct{})
+	go p.tick()
+}
+
+// tick moves the bar to the latest iteration every barTick until Done.
+func (p *Progress) tick() {
+	defer close(p.tickDone)
+	t := time.NewTicker(barTick)
+	defer t.Stop()
+	last := p.now()
+	var lastIter, lastMax int64 = 0, p.curMax.Load()
+	for {
+		select {
+		case <-p.stopTick:
+			return
+		case <-t.C:
+		}
+		if m := p.curMax.Load(); m != lastMax && m > 0 {
+			p.bar.SetTotal(m, false)
+			lastMax = m
+		}
+		it := p.curIter.Load()
+		if it <= lastIter {
+			continue
+		}
+		now := p.now()
+		if it >= lastMax && lastMax > 0 {
+			it = lastMax - 1 // leave completion to Done, so the bar stays live
+		}
+		if it > lastIter {
+			p.bar.EwmaSetCurrent(it, now.Sub(last))
+			lastIter = it
+		}
+		last = now
+	}
+}

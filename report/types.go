@@ -1,0 +1,91 @@
+package report
+
+// Param summarizes one parameter's draws on its constrained (natural) scale.
+type Param struct {
+	Name string  // parameter name, brms style (b_Intercept, sigma, r_g[A,Intercept])
+	Mean float64 // mean of the draws
+	SD   float64 // standard deviation of the draws (divisor n−1)
+	Q5   float64 // 5% quantile (R type 7)
+	Q50  float64 // median (R type 7)
+	Q95  float64 // 95% quantile (R type 7)
+}
+
+// PriorInfo records one prior statement as the user would write it in brms.
+// Coef is empty when the prior applies to the whole class: {"b", "",
+// "normal(0, 2.5)"} reads "b ~ normal(0, 2.5)" and {"b", "dist100",
+// "normal(0,1)"} reads "b[dist100] ~ normal(0,1)".
+type PriorInfo struct {
+	Class string // parameter class: b, Intercept, sigma, sd, ...
+	Coef  string // coefficient within the class, empty for the whole class
+	Prior string // the distribution, e.g. "normal(0, 2.5)"
+}
+
+// Diagnostics holds the importance-sampling checks of the approximation.
+type Diagnostics struct {
+	Khat          float64 // Pareto-smoothed importance sampling k-hat
+	ESS           float64 // effective sample size of the importance weights
+	ELBO          float64 // ELBO estimate from the diagnostic draws
+	ELBOSE        float64 // its Monte Carlo standard error (0 when exact)
+	LogEvidence   float64 // importance-weighted estimate of log p(D)
+	LogEvidenceSE float64 // its standard error
+	Reliability   string  // "good", "ok", "bad" or "very bad"
+}
+
+// Fit is a finished fit as the report functions consume it. Every field is
+// plain data; the package never modifies a Fit.
+type Fit struct {
+	Params []Param     // summary rows in output order
+	Names  []string    // draw column names, same order as Params
+	Draws  [][]float64 // S draws × len(Names), constrained scale
+	LogP   []float64   // per draw: log p(θ, D) on the unconstrained scale, Jacobian included
+	LogQ   []float64   // per draw: log q(θ)
+	Mean   []float64   // mean of q pushed to the constrained scale (first CSV row)
+
+	ELBO       float64   // final ELBO
+	Trace      []float64 // ELBO per iteration
+	Iterations int       // iterations run
+	Converged  bool      // whether a convergence test passed
+	Stop       string    // "converged", "iteration limit", "failed" or "canceled"
+	Message    string    // optional detail about the stop
+	Seconds    float64   // wall-clock time of the fit
+
+	Family    string // likelihood family, e.g. "bernoulli"
+	Link      string // link function, e.g. "logit"
+	Formula   string // model formula, e.g. "switch ~ dist100 + arsenic"
+	Approx    string // "fullrank" or "meanfield"
+	Estimator string // ELBO estimator: "quadrature" or "mc"
+	Optimizer string // optimizer name, e.g. "lbfgs" or "adam"
+
+	Seed   uint64      // random seed
+	Priors []PriorInfo // priors in effect
+
+	ELBORelative bool         // a flat (improper) prior makes the ELBO relative only
+	Diagnostics  *Diagnostics // nil when not computed
+	Warnings     []string     // warnings for the user, one sentence each
+	Data         string       // data file name, for comments
+}
+
+// Summary is the content of the JSON summary written by WriteSummaryJSON,
+// as ReadSummaryJSON returns it. Numbers written as null read back as NaN.
+type Summary struct {
+	Parameters   []Param
+	ELBO         float64
+	ELBORelative bool
+	Iterations   int
+	Converged    bool
+	Stop         string
+	Message      string
+	Seconds      float64
+	Family       string
+	Link         string
+	Formula      string
+	Priors       []PriorInfo
+	Approx       string
+	Estimator    string
+	Optimizer    string
+	Seed         uint64
+	Diagnostics  *Diagnostics // nil when the file has "diagnostics": null
+	Warnings     []string
+	Data         string // data file name (extra field "data")
+	Draws        int    // number of draws written (extra field "draws")
+}
