@@ -10,38 +10,130 @@ import (
 	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/internal/synth"
-	"github.com/govi-dev/govi/internal/testmodel"
+	"github.com/govi-dev/govi/lik"
 	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/prior"
 )
+
+// benchDesign is an N×(p+1) design with an intercept and p correlated
+// predictors, and its linear predictor at a fixed β.
+func benchDesign(n, p int) (*mat.Dense, []float64) {
+	rng := rand.New(rand.NewPCG(42, 1))
+	x := mat.NewDense(n, p+1, nil)
+	eta := make([]float64, n)
+	for i := 0; i < n; i++ {
+		x.Set(i, 0, 1)
+		common := rng.NormFloat64()
+		eta[i] = -0.5
+		for j := 1; j <= p; j++ {
+			v := 0.6*common + 0.8*rng.NormFloat64()
+			x.Set(i, j, v)
+			eta[i] += 0.15 * v * float64(j%3-1)
+		}
+	}
+	return x, eta
+}
+
+// benchLikelihoods simulates a response for every likelihood family.
+func benchLikelihoods(eta []float64) map[string]model.Likelihood {
+	rng := rand.New(rand.NewPCG(7, 7))
+	n := len(eta)
+	y01 := make([]float64, n)
+	cnt := make([]float64, n)
+	k := make([]float64, n)
+	trials := make([]float64, n)
+	yg := make([]float64, n)
+	se := make([]float64, n)
+	for i, e := range eta {
+		p := 1 / (1 + math.Exp(-e))
+		if rng.Float64() < p {
+			y01[i] = 1
+		}
+		cnt[i] = float64(rng.IntN(6))
+		trials[i] = 10
+		k[i] = float64(rng.IntN(11))
+		yg[i] = e + rng.NormFloat64()
+		se[i] = 1
+	}
+	out := map[string]model.Likelihood{}
+	add := func(name string, l model.Likelihood, err error) {
+		if err != nil {
+			panic(err)
+		}
+		out[name] = l
+	}
+	l1, err := lik.NewGaussian(yg)
+	add("gaussian", l1, err)
+	l2, err := lik.NewGaussianSE(yg, se)
+	add("gaussian_se", l2, err)
+	l3, err := lik.NewBernoulliLogit(y01)
+	add("bernoulli_logit", l3, err)
+	l4, err := lik.NewBernoulliProbit(y01)
+	add("bernoulli_probit", l4, err)
+	l5, err := lik.NewBinomialLogit(k, trials)
+	add("binomial_logit", l5, err)
+	l6, err := lik.NewPoissonLog(cnt)
+	add("poisson_log", l6, err)
+	l7, err := lik.NewNegBinomialLog(cnt)
+	add("negbinomial_log", l7, err)
+	l8, err := lik.NewStudentT(yg, 0)
+	add("student_t", l8, err)
+	return out
+}
 
 // benchLogistic is a logistic regression with N rows and d = p+1
 // coefficients (intercept and p correlated predictors).
 func benchLogistic(n, p int) *model.Linear {
-	rng := rand.New(rand.NewPCG(42, 1))
-	x := mat.NewDense(n, p+1, nil)
-	y := make([]float64, n)
-	for i := 0; i < n; i++ {
-		x.Set(i, 0, 1)
-		common := rng.NormFloat64()
-		eta := -0.5
-		for j := 1; j <= p; j++ {
-			v := 0.6*common + 0.8*rng.NormFloat64()
-			x.Set(i, j, v)
-			eta += 0.15 * v * float64(j%3-1)
-		}
-		if rng.Float64() < 1/(1+math.Exp(-eta)) {
-			y[i] = 1
-		}
-	}
-	pr := make([]model.Prior, p+1)
+	x, eta := benchDesign(n, p)
+	l := benchLikelihoods(eta)["bernoulli_logit"]
+	return benchModel(l, x)
+}
+
+func benchModel(l model.Likelihood, x *mat.Dense) *model.Linear {
+	_, p := x.Dims()
+	pr := make([]model.Prior, p)
 	for j := range pr {
-		pr[j] = testmodel.Normal{Mu: 0, Sigma: 2.5}
+		pr[j] = prior.Normal{Mu: 0, Sigma: 2.5}
 	}
-	m, err := model.NewLinear(model.Terms{Lik: testmodel.Logit{Y: y}, X: x, Coef: pr})
+	var aux []model.Prior
+	for range l.Aux() {
+		aux = append(aux, prior.Exponential{Rate: 1})
+	}
+	m, err := model.NewLinear(model.Terms{Lik: l, X: x, Coef: pr, Aux: aux})
 	if err != nil {
 		panic(err)
 	}
 	return m
+}
+
+// BenchmarkLikelihoods measures one quadrature ELBO-and-gradient
+// evaluation per likelihood at N = 5000, d = 21.
+func BenchmarkLikelihoods(b *testing.B) {
+	x, eta := benchDesign(5000, 20)
+	liks := benchLikelihoods(eta)
+	for _, name := range []string{"gaussian", "gaussian_se", "bernoulli_logit", "bernoulli_probit", "binomial_logit", "poisson_log", "negbinomial_log", "student_t"} {
+		m := benchModel(liks[name], x)
+		for _, fam := range []string{"meanfield", "fullrank"} {
+			b.Run(name+"/"+fam, func(b *testing.B) {
+				var q family.Family = family.NewFullRank(m.Dim())
+				if fam == "meanfield" {
+					q = family.NewMeanField(m.Dim())
+				}
+				q.ScaleBy(0.1)
+				e := &elbo.Quadrature{}
+				if err := e.Init(m, q); err != nil {
+					b.Fatal(err)
+				}
+				g := make([]float64, q.Len())
+				e.ELBO(g, q)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					e.ELBO(g, q)
+				}
+			})
+		}
+	}
 }
 
 // BenchmarkELBOGrad measures one ELBO-and-gradient evaluation on logistic

@@ -151,7 +151,7 @@ func newGLMEval(m *model.Linear, q family.Family, opt *Quadrature) (*glmEval, er
 	// Grid over ε[0:k].
 	na := opt.AuxNodes
 	if na <= 0 {
-		na = [...]int{1, 12, 8, 6, 4}[min(g.k, 4)]
+		na = [...]int{1, 8, 6, 5, 4}[min(g.k, 4)]
 	}
 	size := 1
 	for i := 0; i < g.k; i++ {

@@ -86,6 +86,23 @@ func (mc *MonteCarlo) ELBO(grad []float64, q family.Family) float64 {
 	return v
 }
 
+// SetRows restricts the likelihood to the given rows of a model.Rows,
+// scaled by N/len(rows) so the estimate stays unbiased for the full ELBO
+// over random subsets (minibatches); nil restores all rows. It returns
+// ErrUnsupported for models that are not model.Rows.
+func (mc *MonteCarlo) SetRows(rows []int) error {
+	rm, ok := mc.ev.m.(model.Rows)
+	if !ok || mc.ev.gp != nil {
+		return ErrUnsupported
+	}
+	mc.ev.rm, mc.ev.rows = rm, rows
+	mc.ev.rowScale = 1
+	if rows != nil {
+		mc.ev.rowScale = float64(rm.NumRows()) / float64(len(rows))
+	}
+	return nil
+}
+
 // Dropped returns the number of draws dropped in all evaluations so far.
 func (mc *MonteCarlo) Dropped() int { return mc.ev.totalDropped }
 
@@ -187,6 +204,10 @@ type pointEval struct {
 	cgrad [][]float64
 	// dropping of non-finite points
 	maxDrop, lastDropped, totalDropped int
+	// row subset (model.Rows), nil for all rows
+	rm       model.Rows
+	rows     []int
+	rowScale float64
 	// per point
 	vals []float64
 
@@ -299,6 +320,10 @@ func (p *pointEval) Do(w, c int) {
 		p.q.Transform(theta, eps)
 		var f float64
 		switch {
+		case p.rows != nil && p.doGrad:
+			f = p.rm.LogDensityRows(g, theta, p.rows, p.rowScale)
+		case p.rows != nil:
+			f = p.rm.LogDensityRows(nil, theta, p.rows, p.rowScale)
 		case p.gp != nil && p.doGrad:
 			f = p.gp.LogLikGrad(g, theta)
 		case p.gp != nil:

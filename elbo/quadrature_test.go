@@ -269,6 +269,26 @@ func TestRowSubsetsAverage(t *testing.T) {
 	if math.Abs(avg-full) > 1e-9*math.Abs(full) {
 		t.Errorf("average of subset ELBOs %.12g, full ELBO %.12g", avg, full)
 	}
+	// Monte Carlo with fixed draws has the same property.
+	mc := &elbo.MonteCarlo{Draws: 5, Fixed: true, Seed: 3}
+	if err := mc.Init(m, q); err != nil {
+		t.Fatal(err)
+	}
+	mcFull := mc.ELBO(nil, q)
+	mcAvg := 0.0
+	for part := 0; part < 3; part++ {
+		var rows []int
+		for i := part; i < 90; i += 3 {
+			rows = append(rows, i)
+		}
+		if err := mc.SetRows(rows); err != nil {
+			t.Fatal(err)
+		}
+		mcAvg += mc.ELBO(nil, q) / 3
+	}
+	if math.Abs(mcAvg-mcFull) > 1e-9*math.Abs(mcFull) {
+		t.Errorf("Monte Carlo: average of subset ELBOs %.12g, full ELBO %.12g", mcAvg, mcFull)
+	}
 	for i := range g {
 		if math.Abs(gavg[i]-gfull[i]) > 1e-9*math.Max(1, math.Abs(gfull[i])) {
 			t.Errorf("gradient[%d]: subset average %g, full %g", i, gavg[i], gfull[i])
