@@ -208,3 +208,35 @@ func joinOr(s []string) string {
 	}
 	return out
 }
+
+// Corrected returns the PSIS-corrected (importance-weighted) mean and sd of
+// every constrained quantity, using the smoothed weights of dg.
+func Corrected(ds *DrawSet, dg *Diagnostics) (mean, sd []float64, err error) {
+	return diagnose.WeightedMoments(ds.X, dg.LogWeights)
+}
+
+// Resample returns n draws resampled with replacement from ds with
+// probabilities given by the smoothed importance weights (as rstan's vb
+// does with importance_resampling = TRUE), keyed by seed.
+func Resample(ds *DrawSet, dg *Diagnostics, n int, seed uint64) (*DrawSet, error) {
+	st := rng.NewStream(seed, rng.Resample, 0, 0)
+	idx, err := diagnose.ResampleIndex(n, dg.LogWeights, st.Rand)
+	if err != nil {
+		return nil, err
+	}
+	_, k := ds.X.Dims()
+	_, d := ds.Theta.Dims()
+	out := &DrawSet{
+		Names: ds.Names,
+		X:     mat.NewDense(n, k, nil),
+		Theta: mat.NewDense(n, d, nil),
+		LogP:  make([]float64, n),
+		LogQ:  make([]float64, n),
+	}
+	for i, j := range idx {
+		out.X.SetRow(i, ds.X.RawRowView(j))
+		out.Theta.SetRow(i, ds.Theta.RawRowView(j))
+		out.LogP[i], out.LogQ[i] = ds.LogP[j], ds.LogQ[j]
+	}
+	return out, nil
+}

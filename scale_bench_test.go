@@ -2,12 +2,19 @@ package govi_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi"
 	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/internal/synth"
+	"github.com/govi-dev/govi/lik"
+	"github.com/govi-dev/govi/model"
 	"github.com/govi-dev/govi/optim"
 )
 
@@ -26,6 +33,76 @@ func BenchmarkFitLogistic100k(b *testing.B) {
 				}
 				q.ScaleBy(1e-3)
 				res, err := govi.Fit(context.Background(), m, q, &elbo.Quadrature{}, &optim.NaturalGradient{}, nil)
+				if err != nil || !res.Converged() {
+					b.Fatalf("%v %v", err, res.Message)
+				}
+				b.ReportMetric(float64(res.Iterations), "iterations")
+			}
+		})
+	}
+}
+
+// wellsModel is posteriordb's wells_dae_inter_model: switching on three
+// centered predictors and their two-way interactions, flat prior
+// (shared/posteriordb-extra). It returns nil when the data are absent.
+func wellsModel(tb testing.TB) *model.Linear {
+	tb.Helper()
+	shared := os.Getenv("GOVI_SHARED")
+	if shared == "" {
+		shared = filepath.Join("..", "shared")
+	}
+	b, err := os.ReadFile(filepath.Join(shared, "posteriordb-extra", "wells_data-wells_dae_inter_model", "data.json"))
+	if err != nil {
+		return nil
+	}
+	var d struct {
+		Switched, Dist, Arsenic, Educ []float64
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		tb.Fatal(err)
+	}
+	mean := func(v []float64) float64 {
+		s := 0.0
+		for _, x := range v {
+			s += x
+		}
+		return s / float64(len(v))
+	}
+	n := len(d.Switched)
+	md, ma, me := mean(d.Dist), mean(d.Arsenic), mean(d.Educ)
+	x := mat.NewDense(n, 7, nil)
+	for i := 0; i < n; i++ {
+		cd, ca, ce := (d.Dist[i]-md)/100, d.Arsenic[i]-ma, (d.Educ[i]-me)/4
+		x.SetRow(i, []float64{1, cd, ca, ce, cd * ca, cd * ce, ca * ce})
+	}
+	l, err := lik.NewBernoulliLogit(d.Switched)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := model.NewLinear(model.Terms{Lik: l, X: x})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkFitWells fits the wells logistic regression (N = 3020, d = 7)
+// with govi's default path, in both families.
+func BenchmarkFitWells(b *testing.B) {
+	m := wellsModel(b)
+	if m == nil {
+		b.Skip("shared/posteriordb-extra not found (set GOVI_SHARED)")
+	}
+	for _, fam := range []string{"fullrank", "meanfield"} {
+		b.Run(fam, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				var q family.Family = family.NewFullRank(m.Dim())
+				if fam == "meanfield" {
+					q = family.NewMeanField(m.Dim())
+				}
+				ch := govi.Auto(m, 1)
+				ch.Apply(q)
+				res, err := govi.Fit(context.Background(), m, q, ch.Estimator, ch.Method, nil)
 				if err != nil || !res.Converged() {
 					b.Fatalf("%v %v", err, res.Message)
 				}
