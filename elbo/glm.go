@@ -51,6 +51,8 @@ type glmEval struct {
 	gW       []float64
 	nodeAux  [][]float64
 	nodeTau  [][]float64
+	cached   model.AuxCached // the likelihood's per-aux cache, if it has one
+	nodeC    [][]float64     // its cache at each grid node
 	diagonal bool
 
 	// current family
@@ -182,6 +184,13 @@ func newGLMEval(m *model.Linear, q family.Family, opt *Quadrature) (*glmEval, er
 		g.nodeAux[j] = make([]float64, g.kl)
 		g.nodeTau[j] = make([]float64, len(g.keys))
 	}
+	if ac, ok := t.Lik.(model.AuxCached); ok && g.kl > 0 {
+		g.cached = ac
+		g.nodeC = make([][]float64, size)
+		for j := range g.nodeC {
+			g.nodeC[j] = make([]float64, ac.AuxCacheLen())
+		}
+	}
 
 	g.setRows(nil)
 	d := g.d
@@ -284,6 +293,7 @@ func (g *glmEval) eval(grad []float64, q family.Family) float64 {
 			tau[r] = math.Exp(g.psiAt(g.keys[r].sdAt, e))
 		}
 	}
+	g.prepareNodes()
 	g.growScratch(parallel.Workers(g.chunks))
 	g.grp.Run(g, g.chunks)
 
@@ -466,7 +476,7 @@ func (g *glmEval) row(i int, s *glmScratch, gmu, gs []float64) float64 {
 			daux = s.daux
 		}
 		for t, zt := range g.z {
-			l, d1, d2 := g.lik.LogLik(i, M+S*zt, aux, daux)
+			l, d1, d2 := g.logLik(i, j, M+S*zt, aux, daux)
 			wt := g.wz[t]
 			lv += wt * l
 			if g.doGrad {
@@ -699,4 +709,23 @@ func (g *glmEval) centeredTerm(a, sd int) float64 {
 		}
 	}
 	return -halfLog2Pi - mp - 0.5*e2*qq
+}
+
+// prepareNodes fills the likelihood's cache at each grid node.
+func (g *glmEval) prepareNodes() {
+	if g.cached == nil {
+		return
+	}
+	for j, c := range g.nodeC {
+		g.cached.PrepareAux(c, g.nodeAux[j])
+	}
+}
+
+// logLik evaluates row i at grid node j, with the node's cache when the
+// likelihood has one.
+func (g *glmEval) logLik(i, j int, eta float64, aux, daux []float64) (l, d1, d2 float64) {
+	if g.cached != nil {
+		return g.cached.LogLikPrepared(i, eta, aux, g.nodeC[j], daux)
+	}
+	return g.lik.LogLik(i, eta, aux, daux)
 }

@@ -1,6 +1,7 @@
 package elbo_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -206,6 +207,21 @@ func checkELBOGradNoInit(t *testing.T, est elbo.Estimator, q family.Family, tol 
 	for i := range grad {
 		if e := math.Abs(grad[i]-num[i]) / math.Max(1, math.Abs(num[i])); e > tol {
 			t.Errorf("gradient[%d] = %.10g, finite difference %.10g: relative error %.3g", i, grad[i], num[i], e)
+		}
+	}
+}
+
+// The quadrature gradient and curvature for likelihoods with auxiliary
+// parameters from package lik, including the per-node cache of Student-t.
+func TestGradientsAuxLikelihoods(t *testing.T) {
+	x, eta := benchDesign(40, 2)
+	liks := benchLikelihoods(eta)
+	for _, name := range []string{"student_t", "negbinomial_log", "gaussian"} {
+		m := benchModel(liks[name], x)
+		for _, q := range []family.Family{family.NewMeanField(m.Dim()), family.NewFullRank(m.Dim())} {
+			t.Run(fmt.Sprintf("%s/%T", name, q), func(t *testing.T) {
+				checkELBOGrad(t, &elbo.Quadrature{}, m, q, 1e-6)
+			})
 		}
 	}
 }

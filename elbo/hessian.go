@@ -69,6 +69,7 @@ func (g *glmEval) curvature(grad []float64, hess *mat.SymDense, q family.Family)
 			g.nodeAux[j][kk] = math.Exp(g.psiAt(g.auxAt[kk], e))
 		}
 	}
+	g.prepareNodes()
 	cb := g.curv
 	if cb == nil {
 		cb = &curvBuf{val: make([]float64, g.chunks)}
@@ -256,7 +257,7 @@ func (g *glmEval) curvChunk(w, c int) {
 				if kl > 0 {
 					daux = s.daux
 				}
-				l, d1, d2 := g.lik.LogLik(i, eta, aux, daux)
+				l, d1, d2 := g.logLik(i, j, eta, aux, daux)
 				wt := wj * g.wz[t]
 				val += wt * l
 				av += wt * d1

@@ -107,6 +107,41 @@ func TestExpectedHessian(t *testing.T) {
 	}
 }
 
+// The curvature of a Student-t regression (aux σ and ν, cached per node)
+// matches finite differences of its expected gradient.
+func TestExpectedHessianStudent(t *testing.T) {
+	x, eta := benchDesign(40, 2)
+	m := benchModel(benchLikelihoods(eta)["student_t"], x)
+	d := m.Dim()
+	q := family.NewFullRank(d)
+	qe := &elbo.Quadrature{}
+	if err := qe.Init(m, q); err != nil {
+		t.Fatal(err)
+	}
+	phi := randomParams(q, 5)
+	h := mat.NewSymDense(d, nil)
+	if _, err := qe.ExpectedGradHess(make([]float64, d), h, q); err != nil {
+		t.Fatal(err)
+	}
+	grad := make([]float64, q.Len())
+	num := mat.NewDense(d, d, nil)
+	fd.Jacobian(num, func(dst, mu []float64) {
+		x := append([]float64(nil), phi...)
+		copy(x, mu)
+		q.SetParams(x)
+		qe.ELBO(grad, q)
+		copy(dst, grad[:d])
+	}, phi[:d], &fd.JacobianSettings{Formula: fd.Central, Step: 1e-5})
+	for i := 0; i < d; i++ {
+		for j := 0; j <= i; j++ {
+			want := 0.5 * (num.At(i, j) + num.At(j, i))
+			if got := h.At(i, j); math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
+				t.Errorf("H[%d,%d] = %.8g, finite difference %.8g", i, j, got, want)
+			}
+		}
+	}
+}
+
 func TestExpectedHessianUnsupported(t *testing.T) {
 	m := hierModel(t, 30, true, false, true) // non-centered group
 	q := family.NewFullRank(m.Dim())

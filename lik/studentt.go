@@ -118,40 +118,62 @@ func (t *StudentT) params(aux []float64) (sigma, nu float64, ok bool) {
 // v = z²/d, whose terms have no cancellation. For σ ≤ 0 or ν ≤ 0 it returns
 // −Inf and zero derivatives.
 func (t *StudentT) LogLik(i int, eta float64, aux, daux []float64) (l, d1, d2 float64) {
+	var cache [2]float64
+	t.PrepareAux(cache[:], aux)
+	return t.LogLikPrepared(i, eta, aux, cache[:], daux)
+}
+
+// AuxCacheLen returns 2: the normalizing constant and the ν-derivative
+// terms that depend on ν alone.
+func (t *StudentT) AuxCacheLen() int { return 2 }
+
+// PrepareAux computes the terms of LogLik that depend on ν only, which are
+// the expensive ones (lgamma and digamma differences) when ν is estimated.
+func (t *StudentT) PrepareAux(cache, aux []float64) {
+	_, nu, ok := t.params(aux)
+	if !ok {
+		cache[0], cache[1] = math.NaN(), math.NaN()
+		return
+	}
+	cache[0] = t.c
+	if t.nu == 0 {
+		cache[0] = studentConst(nu)
+		cache[1] = 0.5*log1pmx(1/nu) + 0.5*digammaDiff(nu/2, 0.5)
+	}
+}
+
+// LogLikPrepared is LogLik with the terms of PrepareAux.
+func (t *StudentT) LogLikPrepared(i int, eta float64, aux, cache, daux []float64) (l, d1, d2 float64) {
 	sigma, nu, ok := t.params(aux)
 	if !ok {
 		zero(daux)
 		return math.Inf(-1), 0, 0
 	}
 	s := stCompute(t.y[i], eta, sigma, nu)
-	c := t.c
-	if t.nu == 0 {
-		c = studentConst(nu)
-	}
 	n1 := nu + 1
-	l = c - math.Log(sigma) - 0.5*n1*s.l1
+	l = cache[0] - math.Log(sigma) - 0.5*n1*s.l1
 	d1 = n1 * s.zd / sigma
 	d2 = n1 * (s.v - s.b) * s.invd / sigma / sigma
 	if daux != nil {
-		// (ν+1)v − 1 = νv − b, since 1 − v = b: no cancellation when v ≈ 1.
 		daux[0] = (nu*s.v - s.b) / sigma
 		if t.nu == 0 {
-			daux[1] = stDNu(s)
+			daux[1] = stDNuCached(s, cache[1])
 		}
 	}
 	return l, d1, d2
 }
 
-// stDNu returns ∂ℓ/∂ν.
-func stDNu(s stTerms) float64 {
+// stDNuCached returns ∂ℓ/∂ν given g0, its part that depends on ν alone
+// (computed by PrepareAux).
+func stDNuCached(s stTerms, g0 float64) float64 {
 	nu, v := s.nu, s.v
-	g := 0.5*log1pmx(1/nu) + 0.5*digammaDiff(nu/2, 0.5) + v/(2*nu)
+	g := g0 + v/(2*nu)
 	if v <= 0.25 {
-		// log1p(−v) = −log1p(z²/ν).
 		return g + 0.5*log1pmx(-v)
 	}
 	return g + 0.5*(v-s.l1)
 }
+
 
 // LogLikAux2 stores the mixed and auxiliary second derivatives. With
 // v = z²/d, b = ν/d:

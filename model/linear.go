@@ -33,6 +33,20 @@ type AuxHessian interface {
 	LogLikAux2(i int, eta float64, aux, deta, daa []float64)
 }
 
+// AuxCached is implemented by likelihoods whose cost is dominated by
+// functions of the auxiliary parameters alone (lgamma or digamma of ν, …):
+// PrepareAux computes them once per value of aux, for example once per
+// quadrature node, and LogLikPrepared evaluates rows with them. The
+// results must equal LogLik's.
+type AuxCached interface {
+	// AuxCacheLen returns the length of the cache.
+	AuxCacheLen() int
+	// PrepareAux fills cache for aux.
+	PrepareAux(cache, aux []float64)
+	// LogLikPrepared is LogLik with the cache of PrepareAux(cache, aux).
+	LogLikPrepared(i int, eta float64, aux, cache, daux []float64) (l, d1, d2 float64)
+}
+
 // Polynomial is implemented by likelihoods that are polynomials of the
 // given degree in η (the Gaussian: 2), so quadrature needs few nodes.
 type Polynomial interface {
