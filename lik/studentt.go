@@ -174,7 +174,6 @@ func stDNuCached(s stTerms, g0 float64) float64 {
 	return g + 0.5*(v-s.l1)
 }
 
-
 // LogLikAux2 stores the mixed and auxiliary second derivatives. With
 // v = z²/d, b = ν/d:
 //
