@@ -36,6 +36,9 @@ func (c Choice) Apply(q family.Family) {
 //   - otherwise: Monte Carlo with 32 draws (seeded) and Adam.
 func Auto(m model.LogDensity, seed uint64) Choice {
 	if _, ok := m.(*model.Linear); ok {
+		if !elbo.SupportsCurvature(m) {
+			return Choice{Estimator: &elbo.Quadrature{}, Method: &optim.LBFGS{}, InitScale: 1}
+		}
 		return Choice{
 			Estimator: &elbo.Quadrature{},
 			Method:    &optim.Fallback{Methods: []optim.Method{&optim.NaturalGradient{}, &optim.LBFGS{}}},

@@ -115,6 +115,16 @@ type Diagnostics struct {
 	// LogWeights are the Pareto-smoothed, normalized log importance weights
 	// of the draws.
 	LogWeights []float64
+	// KhatSummaries is the largest expectation-specific k-hat over the
+	// reported means and sds: the tail shape of h(θ)r(θ) for h the
+	// standardized parameter (both tails) and its square (Vehtari et al.
+	// 2024, §3.2). It says whether those summaries are reliable, which can
+	// hold when Khat is high because the ratios' heavy tail carries almost
+	// no weight. SummaryReliability classifies it and WorstSummary names
+	// the quantity attaining it.
+	KhatSummaries      float64
+	SummaryReliability diagnose.Reliability
+	WorstSummary       string
 	// Advice says in words what the numbers mean and what to try.
 	Advice string
 }
@@ -165,17 +175,71 @@ func Diagnose(ds *DrawSet, opt DiagnoseOptions) (*Diagnostics, error) {
 		dg.ELBO = math.Inf(-1)
 	}
 	dg.LogEvidence, dg.LogEvidenceSE = diagnose.LogMeanExp(lr)
-	dg.Advice = advice(dg, opt)
+	dg.summaryKhat(ds, lr)
+	dg.Advice = advice(dg, len(lr), opt)
 	return dg, nil
 }
 
-func advice(dg *Diagnostics, opt DiagnoseOptions) string {
+// summaryKhat computes the expectation-specific k-hat of every reported
+// mean (h = standardized x, both tails) and sd (h²).
+func (dg *Diagnostics) summaryKhat(ds *DrawSet, lr []float64) {
+	dg.KhatSummaries = math.Inf(-1)
+	if math.IsInf(dg.Khat, -1) {
+		dg.SummaryReliability = diagnose.Assess(dg.KhatSummaries)
+		return
+	}
+	n := len(lr)
+	mx := math.Inf(-1)
+	for _, v := range lr {
+		mx = math.Max(mx, v)
+	}
+	r := make([]float64, n)
+	for i, v := range lr {
+		r[i] = math.Exp(v - mx)
+	}
+	_, k := ds.X.Dims()
+	col := make([]float64, n)
+	v := make([]float64, n)
+	for j := 0; j < k; j++ {
+		mat.Col(col, j, ds.X)
+		mean, se := diagnose.MeanSE(col)
+		sd := se * math.Sqrt(float64(n))
+		if !(sd > 0) || math.IsInf(sd, 0) {
+			continue
+		}
+		for sign := -1.0; sign <= 1; sign += 2 {
+			for i, x := range col {
+				v[i] = sign * (x - mean) / sd * r[i]
+			}
+			dg.worse(diagnose.TailKhat(v), "mean of "+ds.Names[j])
+		}
+		for i, x := range col {
+			h := (x - mean) / sd
+			v[i] = h * h * r[i]
+		}
+		dg.worse(diagnose.TailKhat(v), "sd of "+ds.Names[j])
+	}
+	dg.SummaryReliability = diagnose.Assess(dg.KhatSummaries)
+}
+
+func (dg *Diagnostics) worse(k float64, what string) {
+	if k > dg.KhatSummaries || math.IsNaN(k) {
+		dg.KhatSummaries, dg.WorstSummary = k, what
+	}
+}
+
+func advice(dg *Diagnostics, s int, opt DiagnoseOptions) string {
 	k := fmt.Sprintf("Pareto k-hat = %.2f", dg.Khat)
 	switch dg.Reliability {
 	case diagnose.Good:
 		return k + ": the approximation is reliable (k-hat < 0.5)."
 	case diagnose.Ok:
 		return k + ": the approximation is usable with care (0.5 < k-hat < 0.7); check conclusions against importance-weighted estimates or MCMC."
+	}
+	if dg.KhatSummaries <= 0.7 {
+		return fmt.Sprintf("%s for the importance ratios: their tail is heavy, so tail probabilities and importance-weighted estimates beyond the reported summaries are not reliable. "+
+			"But for the reported means and sds the expectation-specific k-hat is at most %.2f (%s; ESS %.0f of %d draws): those summaries are reliable.",
+			k, dg.KhatSummaries, dg.SummaryReliability, dg.ESS, s)
 	}
 	var try []string
 	if opt.MeanField {
@@ -185,7 +249,8 @@ func advice(dg *Diagnostics, opt DiagnoseOptions) string {
 		try = append(try, "the non-centered parameterization")
 	}
 	try = append(try, "more draws for the diagnostic", "MCMC (e.g. Stan's NUTS)")
-	return fmt.Sprintf("%s: the approximation is NOT reliable (k-hat > 0.7): posterior means and especially sds and tails may be wrong. Try %s.", k, joinOr(try))
+	return fmt.Sprintf("%s: the approximation is NOT reliable (k-hat > 0.7; for the %s k-hat = %.2f): posterior means and especially sds and tails may be wrong. Try %s.",
+		k, dg.WorstSummary, dg.KhatSummaries, joinOr(try))
 }
 
 func joinOr(s []string) string {

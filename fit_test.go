@@ -294,7 +294,7 @@ func TestFallback(t *testing.T) {
 	if _, err := govi.Fit(context.Background(), m, ref, &elbo.Quadrature{}, &optim.LBFGS{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if !res.Converged() || !strings.Contains(res.Message, "then *optim.LBFGS") {
+	if !res.Converged() || !strings.Contains(res.Message, "then L-BFGS") {
 		t.Fatalf("status %v: %s", res.Status, res.Message)
 	}
 	for i, v := range q.Mean(nil) {

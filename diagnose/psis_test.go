@@ -317,3 +317,34 @@ func TestPSISAllocs(t *testing.T) {
 		t.Errorf("PSIS makes %v allocations, want at most 3", n)
 	}
 }
+
+// TailKhat on samples with known tails: exponential (k = 0), Pareto with
+// shape 1/ξ (k = ξ), and a bounded uniform (k = −1).
+func TestTailKhat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n = 20000
+	for _, tc := range []struct {
+		name string
+		gen  func() float64
+		k    float64
+	}{
+		{"exponential", func() float64 { return rng.ExpFloat64() }, 0},
+		{"pareto xi=0.5", func() float64 { return math.Pow(rng.Float64(), -0.5) }, 0.5},
+		{"pareto xi=0.8", func() float64 { return math.Pow(rng.Float64(), -0.8) }, 0.8},
+		{"uniform", func() float64 { return rng.Float64() }, -1},
+	} {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = tc.gen()
+		}
+		// M = 3√n = 424 tail draws: the sd of k-hat is about (1+k)/√M ≈ 0.05–0.09,
+		// plus the prior's pull toward 0.5 of 10/(M+10) of the distance.
+		k := TailKhat(x)
+		if math.Abs(k-tc.k) > 0.2 {
+			t.Errorf("%s: TailKhat %.3f, want about %.1f", tc.name, k, tc.k)
+		}
+	}
+	if k := TailKhat([]float64{1, 2, 3}); !math.IsInf(k, 1) {
+		t.Errorf("too few draws: %g, want +Inf", k)
+	}
+}

@@ -26,6 +26,26 @@ type Curvature interface {
 
 var _ Curvature = (*Quadrature)(nil)
 
+// SupportsCurvature reports whether Quadrature's ExpectedGradHess works for
+// m: a *model.Linear without non-centered groups whose likelihood, if it
+// has auxiliary parameters, implements model.AuxHessian.
+func SupportsCurvature(m model.LogDensity) bool {
+	lin, ok := m.(*model.Linear)
+	if !ok {
+		return false
+	}
+	for _, g := range lin.Terms().Groups {
+		if !g.Centered {
+			return false
+		}
+	}
+	if len(lin.Terms().Lik.Aux()) > 0 {
+		_, ok := lin.Terms().Lik.(model.AuxHessian)
+		return ok
+	}
+	return true
+}
+
 // ExpectedGradHess implements Curvature for Linear models whose rows depend
 // on shared parameters only through the likelihood (no non-centered
 // groups); likelihoods with auxiliary parameters must implement

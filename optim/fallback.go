@@ -16,6 +16,9 @@ type Fallback struct {
 
 var _ Method = (*Fallback)(nil)
 
+// String names the method.
+func (f *Fallback) String() string { return "fallback" }
+
 // Stochastic reports whether any method is stochastic.
 func (f *Fallback) Stochastic() bool {
 	for _, m := range f.Methods {
@@ -36,7 +39,7 @@ func (f *Fallback) Maximize(ctx context.Context, obj Objective, x []float64, s S
 		out.Evals += r.Evals
 		out.Rejected += r.Rejected
 		out.Trace = append(out.Trace, r.Trace...)
-		msg := fmt.Sprintf("%T: %s", m, r.Message)
+		msg := fmt.Sprintf("%v: %s", m, r.Message)
 		if out.Message != "" {
 			msg = out.Message + "; then " + msg
 		}

@@ -30,6 +30,9 @@ var _ Method = (*LBFGS)(nil)
 // Stochastic returns false.
 func (*LBFGS) Stochastic() bool { return false }
 
+// String names the method.
+func (*LBFGS) String() string { return "L-BFGS" }
+
 // cache evaluates f and ∇f together, since gonum asks for them separately.
 type cache struct {
 	obj   Objective

@@ -43,6 +43,9 @@ var _ Method = (*NaturalGradient)(nil)
 // Stochastic returns false.
 func (*NaturalGradient) Stochastic() bool { return false }
 
+// String names the method.
+func (*NaturalGradient) String() string { return "natural gradient" }
+
 // Maximize implements Method. It converges when a full step changes the
 // objective by at most FuncTol·max(1, |f|) (zero means 1e-12): near the
 // fixed point the iteration contracts fast, so the remaining error is far

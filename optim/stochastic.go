@@ -64,6 +64,9 @@ var _ Method = (*GradientAscent)(nil)
 // Stochastic returns true.
 func (*GradientAscent) Stochastic() bool { return true }
 
+// String names the method.
+func (*GradientAscent) String() string { return "gradient ascent" }
+
 func (ga *GradientAscent) reset(n int) { ga.g = make([]float64, n) }
 
 func (ga *GradientAscent) update(g []float64, _ int) { copy(ga.g, g) }
@@ -110,6 +113,9 @@ var _ Method = (*Adam)(nil)
 
 // Stochastic returns true.
 func (*Adam) Stochastic() bool { return true }
+
+// String names the method.
+func (*Adam) String() string { return "Adam" }
 
 func (a *Adam) params() (rate, b1, b2, eps float64) {
 	rate, b1, b2, eps = a.Rate, a.Beta1, a.Beta2, a.Eps

@@ -36,6 +36,12 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+type momentJSON struct {
+	Name string    `json:"name"`
+	Mean jsonFloat `json:"mean"`
+	SD   jsonFloat `json:"sd"`
+}
+
 type paramJSON struct {
 	Name string    `json:"name"`
 	Mean jsonFloat `json:"mean"`
@@ -59,6 +65,9 @@ type diagnosticsJSON struct {
 	LogEvidence   jsonFloat `json:"log_evidence"`
 	LogEvidenceSE jsonFloat `json:"log_evidence_se"`
 	Reliability   string    `json:"reliability"`
+	KhatSummaries jsonFloat `json:"khat_summaries"`
+	SummaryRel    string    `json:"summary_reliability"`
+	WorstSummary  string    `json:"worst_summary"`
 }
 
 // summaryJSON is the wire form of Summary; field order is output order.
@@ -81,6 +90,9 @@ type summaryJSON struct {
 	Seed         uint64           `json:"seed"`
 	Diagnostics  *diagnosticsJSON `json:"diagnostics"`
 	Warnings     []string         `json:"warnings"`
+	Notes        []string         `json:"notes"`
+	PSIS         []momentJSON     `json:"psis"`
+	Resampled    bool             `json:"importance_resampled"`
 	Data         string           `json:"data"`
 	Draws        int              `json:"draws"`
 }
@@ -125,6 +137,9 @@ func WriteSummaryJSON(w io.Writer, f *Fit) error {
 		Optimizer:    f.Optimizer,
 		Seed:         f.Seed,
 		Warnings:     append([]string{}, f.Warnings...),
+		Notes:        append([]string{}, f.Notes...),
+		PSIS:         []momentJSON{},
+		Resampled:    f.Resampled,
 		Data:         f.Data,
 		Draws:        len(f.Draws),
 	}
@@ -133,6 +148,9 @@ func WriteSummaryJSON(w io.Writer, f *Fit) error {
 	}
 	for i, p := range f.Priors {
 		s.Priors[i] = priorJSON(p)
+	}
+	for _, m := range f.PSIS {
+		s.PSIS = append(s.PSIS, momentJSON{m.Name, jsonFloat(m.Mean), jsonFloat(m.SD)})
 	}
 	if d := f.Diagnostics; d != nil {
 		s.Diagnostics = &diagnosticsJSON{
@@ -143,6 +161,9 @@ func WriteSummaryJSON(w io.Writer, f *Fit) error {
 			LogEvidence:   jsonFloat(d.LogEvidence),
 			LogEvidenceSE: jsonFloat(d.LogEvidenceSE),
 			Reliability:   d.Reliability,
+			KhatSummaries: jsonFloat(d.KhatSummaries),
+			SummaryRel:    d.SummaryReliability,
+			WorstSummary:  d.WorstSummary,
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -185,6 +206,8 @@ func ReadSummaryJSON(r io.Reader) (*Summary, error) {
 		Optimizer:    s.Optimizer,
 		Seed:         s.Seed,
 		Warnings:     s.Warnings,
+		Notes:        s.Notes,
+		Resampled:    s.Resampled,
 		Data:         s.Data,
 		Draws:        s.Draws,
 	}
@@ -194,15 +217,21 @@ func ReadSummaryJSON(r io.Reader) (*Summary, error) {
 	for i, p := range s.Priors {
 		out.Priors[i] = PriorInfo(p)
 	}
+	for _, m := range s.PSIS {
+		out.PSIS = append(out.PSIS, Moment{m.Name, float64(m.Mean), float64(m.SD)})
+	}
 	if d := s.Diagnostics; d != nil {
 		out.Diagnostics = &Diagnostics{
-			Khat:          float64(d.Khat),
-			ESS:           float64(d.ESS),
-			ELBO:          float64(d.ELBO),
-			ELBOSE:        float64(d.ELBOSE),
-			LogEvidence:   float64(d.LogEvidence),
-			LogEvidenceSE: float64(d.LogEvidenceSE),
-			Reliability:   d.Reliability,
+			Khat:               float64(d.Khat),
+			ESS:                float64(d.ESS),
+			ELBO:               float64(d.ELBO),
+			ELBOSE:             float64(d.ELBOSE),
+			LogEvidence:        float64(d.LogEvidence),
+			LogEvidenceSE:      float64(d.LogEvidenceSE),
+			Reliability:        d.Reliability,
+			KhatSummaries:      float64(d.KhatSummaries),
+			SummaryReliability: d.SummaryRel,
+			WorstSummary:       d.WorstSummary,
 		}
 	}
 	return out, nil

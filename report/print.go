@@ -67,6 +67,9 @@ func PrintSummary(w io.Writer, f *Fit) {
 	head("data", f.Data)
 	head("approx", approxLine(f))
 	head("seed", strconv.FormatUint(f.Seed, 10))
+	if f.Resampled {
+		head("draws", "resampled with the Pareto-smoothed importance weights")
+	}
 
 	if len(f.Priors) > 0 {
 		b.WriteString("\nPriors:\n")
@@ -103,7 +106,15 @@ func PrintSummary(w io.Writer, f *Fit) {
 
 	if d := f.Diagnostics; d != nil {
 		b.WriteString("Diagnostics:\n")
-		fmt.Fprintf(&b, " Pareto k-hat: %s (%s)\n", strconv.FormatFloat(d.Khat, 'f', 2, 64), reliabilityWords(d.Reliability))
+		if d.SummaryReliability == "" {
+			fmt.Fprintf(&b, " Pareto k-hat: %s (%s)\n", strconv.FormatFloat(d.Khat, 'f', 2, 64), reliabilityWords(d.Reliability))
+		} else {
+			// Both the ratios' k-hat and the expectation-specific one for
+			// the reported summaries, which decides whether to trust them.
+			fmt.Fprintf(&b, " Pareto k-hat: %s for the importance ratios (%s), %s for the reported means and sds (%s)\n",
+				strconv.FormatFloat(d.Khat, 'f', 2, 64), d.Reliability,
+				strconv.FormatFloat(d.KhatSummaries, 'f', 2, 64), reliabilityWords(d.SummaryReliability))
+		}
 		fmt.Fprintf(&b, " ESS: %s\n", strconv.FormatFloat(d.ESS, 'f', 0, 64))
 		ev := " log evidence: " + fixed2(d.LogEvidence)
 		if d.LogEvidenceSE != 0 {
@@ -114,6 +125,13 @@ func PrintSummary(w io.Writer, f *Fit) {
 			ev += "; relative: the prior is improper"
 		}
 		b.WriteString(ev + ")\n")
+	}
+	if f.ShowPSIS && len(f.PSIS) > 0 {
+		b.WriteString("PSIS-corrected (importance-weighted) means and sds:\n")
+		writeMoments(&b, f.PSIS)
+	}
+	for _, msg := range f.Notes {
+		b.WriteString("Note: " + commentValue(msg) + "\n")
 	}
 	for _, msg := range f.Warnings {
 		b.WriteString("Warning: " + commentValue(msg) + "\n")
@@ -166,6 +184,21 @@ func writeTable(b *strings.Builder, params []Param) {
 	for _, p := range params {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", pad(p.Name),
 			FormatNumber(p.Mean), FormatNumber(p.SD), FormatNumber(p.Q5), FormatNumber(p.Q50), FormatNumber(p.Q95))
+	}
+	tw.Flush()
+}
+
+// writeMoments writes a table of means and sds.
+func writeMoments(b *strings.Builder, ms []Moment) {
+	width := len("parameter")
+	for _, m := range ms {
+		width = max(width, len(m.Name))
+	}
+	pad := func(s string) string { return s + strings.Repeat(" ", width-len(s)) }
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\tmean\tsd\t\n", pad("parameter"))
+	for _, m := range ms {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", pad(m.Name), FormatNumber(m.Mean), FormatNumber(m.SD))
 	}
 	tw.Flush()
 }

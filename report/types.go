@@ -20,6 +20,13 @@ type PriorInfo struct {
 	Prior string // the distribution, e.g. "normal(0, 2.5)"
 }
 
+// Moment is a mean and sd of one parameter, such as its PSIS-corrected
+// (importance-weighted) estimate.
+type Moment struct {
+	Name     string
+	Mean, SD float64
+}
+
 // Diagnostics holds the importance-sampling checks of the approximation.
 type Diagnostics struct {
 	Khat          float64 // Pareto-smoothed importance sampling k-hat
@@ -29,6 +36,12 @@ type Diagnostics struct {
 	LogEvidence   float64 // importance-weighted estimate of log p(D)
 	LogEvidenceSE float64 // its standard error
 	Reliability   string  // "good", "ok", "bad" or "very bad"
+	// KhatSummaries is the largest expectation-specific k-hat of the
+	// reported means and sds, SummaryReliability its grade (empty when not
+	// computed) and WorstSummary the quantity attaining it.
+	KhatSummaries      float64
+	SummaryReliability string
+	WorstSummary       string
 }
 
 // Fit is a finished fit as the report functions consume it. Every field is
@@ -62,7 +75,17 @@ type Fit struct {
 	ELBORelative bool         // a flat (improper) prior makes the ELBO relative only
 	Diagnostics  *Diagnostics // nil when not computed
 	Warnings     []string     // warnings for the user, one sentence each
+	Notes        []string     // informational messages, printed as "Note: …"
 	Data         string       // data file name, for comments
+
+	// PSIS holds the importance-weighted (PSIS-corrected) means and sds,
+	// written to the JSON summary; ShowPSIS also prints them.
+	PSIS     []Moment
+	ShowPSIS bool
+	// Resampled reports that Params and Draws come from draws resampled
+	// with the smoothed importance weights (as rstan's vb does with
+	// importance_resampling = TRUE) rather than from q.
+	Resampled bool
 }
 
 // Summary is the content of the JSON summary written by WriteSummaryJSON,
@@ -86,6 +109,9 @@ type Summary struct {
 	Seed         uint64
 	Diagnostics  *Diagnostics // nil when the file has "diagnostics": null
 	Warnings     []string
+	Notes        []string
+	PSIS         []Moment
+	Resampled    bool
 	Data         string // data file name (extra field "data")
 	Draws        int    // number of draws written (extra field "draws")
 }

@@ -469,14 +469,15 @@ func parsePrior(p Prior) (model.Prior, error) {
 
 func (m *Model) resolvePriors(des *formula.Design, l model.Likelihood) (*priorSet, error) {
 	y := des.Response
-	sy := 1.0
-	if m.Family == "gaussian" || m.Family == "student" {
-		sy = round3(stat.StdDev(y, nil))
+	sy := 1.0 // s_y: the response scale of gaussian and student models
+	gaussLike := m.Family == "gaussian" || m.Family == "student"
+	if gaussLike {
+		sy = stat.StdDev(y, nil)
 	}
 	var defs []Prior
 	if des.Intercept {
-		if m.Family == "gaussian" || m.Family == "student" {
-			defs = append(defs, Prior{Class: "Intercept", Prior: fmt.Sprintf("normal(%s, %s)", num3(stat.Mean(y, nil)), num(2.5*sy))})
+		if gaussLike {
+			defs = append(defs, Prior{Class: "Intercept", Prior: fmt.Sprintf("normal(%s, %s)", num3(stat.Mean(y, nil)), num(round3(2.5*sy)))})
 		} else {
 			defs = append(defs, Prior{Class: "Intercept", Prior: "normal(0, 2.5)"})
 		}
@@ -487,9 +488,9 @@ func (m *Model) resolvePriors(des *formula.Design, l model.Likelihood) (*priorSe
 		}
 		scale := 2.5 * sy
 		if sx := stat.StdDev(mat.Col(nil, j, des.X), nil); sx > 0 {
-			scale = round3(2.5 * sy / sx)
+			scale /= sx
 		}
-		defs = append(defs, Prior{Class: "b", Coef: name, Prior: fmt.Sprintf("normal(0, %s)", num(scale))})
+		defs = append(defs, Prior{Class: "b", Coef: name, Prior: fmt.Sprintf("normal(0, %s)", num(round3(scale)))})
 	}
 	for _, a := range l.Aux() {
 		switch a {

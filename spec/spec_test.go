@@ -197,3 +197,27 @@ func TestJSONRoundTripAndCentering(t *testing.T) {
 		}
 	}
 }
+
+// Default scales are rounded as a whole to three significant digits, so
+// that the printed prior is exact and short.
+func TestDefaultScaleRounding(t *testing.T) {
+	// sd(y) = 0.776531, so 2.5·sd(y) = 1.941327 prints as 1.94; the
+	// slope's scale 2.5·sd(y)/sd(x) = 1.227803 as 1.23.
+	csv := "y,x\n0.1,1\n1.2,2\n0.4,3\n2.1,4\n0.9,5\n"
+	fr, err := data.ReadCSV(strings.NewReader(csv), "t.csv", data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := (&spec.Model{Formula: "y ~ x", Family: "gaussian"}).Build(fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range b.Priors {
+		got = append(got, p.String())
+	}
+	want := "Intercept ~ normal(0.94, 1.94); b[x] ~ normal(0, 1.23); sigma ~ exponential(1.29)"
+	if strings.Join(got, "; ") != want {
+		t.Errorf("got  %s\nwant %s", strings.Join(got, "; "), want)
+	}
+}

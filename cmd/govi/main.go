@@ -1,0 +1,225 @@
+// Command govi fits Bayesian regression models to CSV data by variational
+// inference, in one line, as rstanarm and brms do with MCMC:
+//
+//	govi fit --data wells.csv --formula "switch ~ dist100 + arsenic" --family bernoulli
+//	govi fit --example wells
+//	govi predict --fit out --data new.csv
+//
+// Run "govi help" for the commands and "govi <command> --help" for their
+// flags.
+//
+// # Exit codes
+//
+// (This list is printed by every --help; paste it into the README as is.)
+//
+//	0    success: the fit converged, or stopped at the iteration limit
+//	     (with a warning); help; version
+//	1    the fit failed (no finite ELBO could be found), or an I/O error
+//	     (e.g. the output directory cannot be written)
+//	2    usage error: unknown command or flag, bad flag value, formula
+//	     syntax, unknown family/link/prior, bad prior arguments, a prior
+//	     for a parameter the model does not have
+//	3    data error: missing file, missing or misspelt column, non-numeric
+//	     cell, missing values (without --drop-missing), response outside
+//	     the family's support
+//	130  interrupted (Ctrl-C): the optimizer stopped cleanly, the outputs
+//	     were written and are marked not converged
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+)
+
+// Exit codes; see the package documentation.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitData        = 3
+	exitInterrupted = 130
+)
+
+// exitCodesHelp is the exit code table printed by every --help.
+const exitCodesHelp = `Exit codes:
+  0    success: converged, or stopped at the iteration limit (with a warning)
+  1    the fit failed, or an I/O error (e.g. the output directory is not writable)
+  2    usage error: flags, formula syntax, unknown family/link/prior,
+       bad prior arguments
+  3    data error: missing file, missing or misspelt column, non-numeric cell,
+       missing values, response outside the family's support
+  130  interrupted (Ctrl-C): outputs written, marked not converged
+`
+
+// ExitError is an error that carries the process exit code.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// exitCode returns the exit code for the error run returned.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return exitFailure
+}
+
+// withCode wraps err with an exit code; nil stays nil and an error that
+// already has a code keeps it.
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return &ExitError{Code: code, Err: err}
+}
+
+func usageErrorf(format string, args ...any) error {
+	return &ExitError{Code: exitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+func dataErrorf(format string, args ...any) error {
+	return &ExitError{Code: exitData, Err: fmt.Errorf(format, args...)}
+}
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "govi: %s\n", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+const mainHelp = `govi: Bayesian regression by variational inference
+
+Usage:
+  govi fit --data FILE.csv --formula "y ~ x1 + x2" --family gaussian [flags]
+  govi fit --spec model.json --data FILE.csv [flags]
+  govi fit --example NAME [flags]
+  govi predict --fit DIR --data new.csv [--out FILE]
+  govi examples
+  govi version
+
+Commands:
+  fit       fit a model and print the posterior summary (writes files with --out)
+  predict   posterior predictive distribution for new rows from a saved fit
+  examples  list the bundled example data sets
+  version   print the version
+  help      show help for a command: govi help fit
+
+Examples:
+  govi fit --example wells
+  govi fit --data wells.csv --formula "switch ~ dist100 + arsenic" \
+      --family bernoulli --prior "b ~ normal(0, 2.5)" --out wells_fit
+  govi predict --fit wells_fit --data new_wells.csv --out pred.csv
+
+`
+
+// run runs the command line args (without the program name), writing the
+// results to stdout and messages to stderr. Its error carries the exit code
+// (see ExitError).
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		io.WriteString(stderr, mainHelp+exitCodesHelp)
+		return usageErrorf("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "fit":
+		return runFit(rest, stdout, stderr)
+	case "predict":
+		return runPredict(rest, stdout, stderr)
+	case "examples":
+		return runExamples(rest, stdout, stderr)
+	case "version", "--version", "-version", "-v":
+		return runVersion(rest, stdout, stderr)
+	case "help", "--help", "-help", "-h":
+		if len(rest) > 0 {
+			switch rest[0] {
+			case "fit", "predict", "examples", "version":
+				return run([]string{rest[0], "--help"}, stdout, stderr)
+			}
+			return usageErrorf("unknown command %q; commands are fit, predict, examples, version", rest[0])
+		}
+		io.WriteString(stdout, mainHelp+exitCodesHelp)
+		return nil
+	}
+	hint := ""
+	if s := suggestName(cmd, []string{"fit", "predict", "examples", "version", "help"}); s != "" {
+		hint = fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	if strings.HasPrefix(cmd, "-") {
+		return usageErrorf("a command must come first, before flags: govi fit %s ...; run 'govi help'", cmd)
+	}
+	return usageErrorf("unknown command %q%s; commands are fit, predict, examples, version; run 'govi help'", cmd, hint)
+}
+
+const versionHelp = `Usage: govi version
+
+Prints govi's version (module version or VCS revision) and the Go version.
+
+Examples:
+  govi version
+
+`
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			io.WriteString(stdout, versionHelp+exitCodesHelp)
+			return nil
+		}
+	}
+	if len(args) > 0 {
+		return usageErrorf("version takes no arguments")
+	}
+	fmt.Fprintf(stdout, "govi %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}
+
+// version returns the module version, or the VCS revision of a development
+// build.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if v == "" || v == "(devel)" {
+		v = "devel"
+		if rev != "" {
+			if len(rev) > 12 {
+				rev = rev[:12]
+			}
+			v += " " + rev + modified
+		}
+	}
+	return v
+}
