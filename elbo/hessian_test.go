@@ -1,6 +1,7 @@
 package elbo_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -84,25 +85,7 @@ func TestExpectedHessian(t *testing.T) {
 					t.Errorf("E[∇][%d] = %.12g, μ-gradient %.12g", i, eg[i], grad0[i])
 				}
 			}
-			// Jacobian in μ of the μ-part of ∇φ ELBO, which is E_q[∇ log p].
-			grad := make([]float64, q.Len())
-			num := mat.NewDense(d, d, nil)
-			fd.Jacobian(num, func(dst, mu []float64) {
-				x := append([]float64(nil), phi...)
-				copy(x, mu)
-				q.SetParams(x)
-				qe.ELBO(grad, q)
-				copy(dst, grad[:d])
-			}, phi[:d], &fd.JacobianSettings{Formula: fd.Central, Step: 1e-5})
-			q.SetParams(phi)
-			for i := 0; i < d; i++ {
-				for j := 0; j <= i; j++ {
-					want := 0.5 * (num.At(i, j) + num.At(j, i))
-					if got := h.At(i, j); math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
-						t.Errorf("gaussian=%v %T: H[%d,%d] = %.8g, finite difference %.8g", gaussian, q, i, j, got, want)
-					}
-				}
-			}
+			checkHessianFD(t, qe, q, phi, h, fmt.Sprintf("gaussian=%v %T", gaussian, q))
 		}
 	}
 }
@@ -123,6 +106,14 @@ func TestExpectedHessianStudent(t *testing.T) {
 	if _, err := qe.ExpectedGradHess(make([]float64, d), h, q); err != nil {
 		t.Fatal(err)
 	}
+	checkHessianFD(t, qe, q, phi, h, "student_t")
+}
+
+// checkHessianFD compares h with the Jacobian in μ of the μ-part of the
+// ELBO gradient, which is E_q[∇ log p] (the entropy does not depend on μ).
+func checkHessianFD(t *testing.T, qe *elbo.Quadrature, q family.Family, phi []float64, h *mat.SymDense, what string) {
+	t.Helper()
+	d := q.Dim()
 	grad := make([]float64, q.Len())
 	num := mat.NewDense(d, d, nil)
 	fd.Jacobian(num, func(dst, mu []float64) {
@@ -132,11 +123,12 @@ func TestExpectedHessianStudent(t *testing.T) {
 		qe.ELBO(grad, q)
 		copy(dst, grad[:d])
 	}, phi[:d], &fd.JacobianSettings{Formula: fd.Central, Step: 1e-5})
+	q.SetParams(phi)
 	for i := 0; i < d; i++ {
 		for j := 0; j <= i; j++ {
 			want := 0.5 * (num.At(i, j) + num.At(j, i))
 			if got := h.At(i, j); math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
-				t.Errorf("H[%d,%d] = %.8g, finite difference %.8g", i, j, got, want)
+				t.Errorf("%s: H[%d,%d] = %.8g, finite difference %.8g", what, i, j, got, want)
 			}
 		}
 	}

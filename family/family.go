@@ -151,6 +151,21 @@ func NewDiagNormal(mean, sd []float64) (*Normal, error) {
 // Dim returns the dimension.
 func (n *Normal) Dim() int { return len(n.mean) }
 
+// offset returns μ − m and Cov⁻¹(μ − m), the pieces of the mean term of a
+// KL divergence to p and of its gradient.
+func (n *Normal) offset(mu []float64) (diff, pd []float64) {
+	if len(mu) != len(n.mean) {
+		panic(ErrDim)
+	}
+	diff = make([]float64, len(mu))
+	for i := range diff {
+		diff[i] = mu[i] - n.mean[i]
+	}
+	pd = make([]float64, len(mu))
+	n.precMul(pd, diff)
+	return diff, pd
+}
+
 // precMul stores Cov⁻¹ x in dst.
 func (n *Normal) precMul(dst, x []float64) {
 	if n.diag != nil {

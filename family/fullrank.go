@@ -238,15 +238,7 @@ func (f *FullRank) Rand(theta, eps []float64, rng *rand.Rand) {
 // (P⁻¹L)ᵢᵢ − 1/Lᵢᵢ.
 func (f *FullRank) KL(grad []float64, alpha float64, p *Normal) float64 {
 	d := len(f.mu)
-	if p.Dim() != d {
-		panic(ErrDim)
-	}
-	diff := make([]float64, d)
-	for i := range diff {
-		diff[i] = f.mu[i] - p.mean[i]
-	}
-	pd := make([]float64, d)
-	p.precMul(pd, diff)
+	diff, pd := p.offset(f.mu)
 	// PL = P⁻¹L, column by column.
 	pl := mat.NewDense(d, d, nil)
 	col := make([]float64, d)

@@ -196,15 +196,7 @@ func (m *MeanField) Rand(theta, eps []float64, rng *rand.Rand) {
 // for p = N(m, P) and adds alpha·∇φ KL to grad.
 func (m *MeanField) KL(grad []float64, alpha float64, p *Normal) float64 {
 	d := len(m.mu)
-	if p.Dim() != d {
-		panic(ErrDim)
-	}
-	diff := make([]float64, d)
-	for i := range diff {
-		diff[i] = m.mu[i] - p.mean[i]
-	}
-	pd := make([]float64, d)
-	p.precMul(pd, diff)
+	diff, pd := p.offset(m.mu)
 	kl := p.logDet - float64(d)
 	for i := 0; i < d; i++ {
 		s2 := m.sigma[i] * m.sigma[i]

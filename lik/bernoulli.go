@@ -1,6 +1,7 @@
 package lik
 
 import (
+	"github.com/govi-dev/govi/internal/mathx"
 	"math"
 	"math/rand/v2"
 )
@@ -66,11 +67,11 @@ func (b *BernoulliLogit) LogLik(i int, eta float64, aux, daux []float64) (l, d1,
 }
 
 // Mean returns P(y = 1 | η) = σ(η).
-func (b *BernoulliLogit) Mean(i int, eta float64, aux []float64) float64 { return logistic(eta) }
+func (b *BernoulliLogit) Mean(i int, eta float64, aux []float64) float64 { return mathx.Logistic(eta) }
 
 // Rand returns 1 with probability σ(η) and 0 otherwise.
 func (b *BernoulliLogit) Rand(i int, eta float64, aux []float64, rng *rand.Rand) float64 {
-	if rng.Float64() < logistic(eta) {
+	if rng.Float64() < mathx.Logistic(eta) {
 		return 1
 	}
 	return 0

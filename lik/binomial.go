@@ -2,6 +2,7 @@ package lik
 
 import (
 	"fmt"
+	"github.com/govi-dev/govi/internal/mathx"
 	"math"
 	"math/rand/v2"
 
@@ -88,7 +89,7 @@ func (b *BinomialLogit) LogLik(i int, eta float64, aux, daux []float64) (l, d1, 
 
 // Mean returns E[k | η] = n·σ(η).
 func (b *BinomialLogit) Mean(i int, eta float64, aux []float64) float64 {
-	return b.n[i] * logistic(eta)
+	return b.n[i] * mathx.Logistic(eta)
 }
 
 // Rand returns a draw from Binomial(nᵢ, σ(η)).
@@ -96,5 +97,5 @@ func (b *BinomialLogit) Rand(i int, eta float64, aux []float64, rng *rand.Rand) 
 	if b.n[i] == 0 {
 		return 0
 	}
-	return distuv.Binomial{N: b.n[i], P: logistic(eta), Src: rng}.Rand()
+	return distuv.Binomial{N: b.n[i], P: mathx.Logistic(eta), Src: rng}.Rand()
 }

@@ -1,6 +1,7 @@
 package lik
 
 import (
+	"github.com/govi-dev/govi/internal/mathx"
 	"math"
 	"math/rand/v2"
 
@@ -54,8 +55,8 @@ type nbTerms struct {
 func nbCompute(y, eta, phi float64) nbTerms {
 	z := eta - math.Log(phi)
 	var t nbTerms
-	t.sp, t.spm = softplus(z), softplus(-z)
-	t.p, t.q = logistic(z), logistic(-z)
+	t.sp, t.spm = mathx.Softplus(z), mathx.Softplus(-z)
+	t.p, t.q = mathx.Logistic(z), mathx.Logistic(-z)
 	// y/(φ+μ) = y·q/φ, finite even when μ overflows.
 	t.r = y*t.q/phi - t.p
 	return t

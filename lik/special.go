@@ -12,26 +12,6 @@ const (
 	invSqrt2  = 0.70710678118654752440084436210484903928483593768847 // 1/√2
 )
 
-// softplus returns log(1 + eˣ) without overflow for large x and without
-// losing the tiny result for very negative x:
-// softplus(x) = max(x, 0) + log1p(e^{−|x|}).
-func softplus(x float64) float64 {
-	if x > 0 {
-		return x + math.Log1p(math.Exp(-x))
-	}
-	return math.Log1p(math.Exp(x))
-}
-
-// logistic returns σ(x) = 1/(1 + e^{−x}), evaluating the exponential only
-// at non-positive arguments so it never overflows.
-func logistic(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
-
 // log1pmx returns log(1 + x) − x for x > −1 without the cancellation of the
 // direct formula near 0, where the value is ≈ −x²/2. For |x| ≤ ¼ it uses
 // log(1 + x) = 2 atanh(u), u = x/(2 + x), so that

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/govi-dev/govi/internal/mathx"
 	"math"
 	"strconv"
 )
@@ -204,9 +205,9 @@ func (t Interval) Forward(u float64) float64 {
 	// In the tails work from the nearer bound: logistic(−|u|) is accurate
 	// in relative terms, so the small distance to that bound is too.
 	case u < -1:
-		x = t.A + w*logistic(u)
+		x = t.A + w*mathx.Logistic(u)
 	case u > 1:
-		x = t.B - w*logistic(-u)
+		x = t.B - w*mathx.Logistic(-u)
 	// In the middle use the equivalent midpoint form, so that x near 0 in
 	// an interval such as (−1, 1) does not inherit rounding error from A.
 	default:
@@ -244,10 +245,10 @@ func (t Interval) Inverse(x float64) (float64, error) {
 // LogJac returns log(B − A) − softplus(−u) − softplus(u) and its
 // derivatives −tanh(u/2) and −2·logistic(u)·logistic(−u).
 func (t Interval) LogJac(u float64) (lj, d1, d2 float64) {
-	lj = math.Log(t.B-t.A) - softplus(-u) - softplus(u)
+	lj = math.Log(t.B-t.A) - mathx.Softplus(-u) - mathx.Softplus(u)
 	// d/du = logistic(−u) − logistic(u) = −tanh(u/2), accurate in both tails.
 	d1 = -math.Tanh(u / 2)
-	d2 = -2 * logistic(u) * logistic(-u)
+	d2 = -2 * mathx.Logistic(u) * mathx.Logistic(-u)
 	return lj, d1, d2
 }
 
@@ -255,7 +256,7 @@ func (t Interval) LogJac(u float64) (lj, d1, d2 float64) {
 // s = logistic(u); 1 − s and 1 − 2s are formed as logistic(−u) and
 // −tanh(u/2) to keep relative accuracy in the tails.
 func (t Interval) Deriv(u float64) (d1, d2 float64) {
-	d1 = (t.B - t.A) * logistic(u) * logistic(-u)
+	d1 = (t.B - t.A) * mathx.Logistic(u) * mathx.Logistic(-u)
 	return d1, d1 * -math.Tanh(u/2)
 }
 

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"github.com/govi-dev/govi/internal/mathx"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -221,7 +222,7 @@ func TestSimplexBackpropLarge(t *testing.T) {
 	dst := make([]float64, K-1)
 	s.Backprop(dst, u, g)
 	for k := range K - 1 {
-		z := logistic(u[k] - math.Log(float64(K-1-k)))
+		z := mathx.Logistic(u[k] - math.Log(float64(K-1-k)))
 		want := g[k] * x[k] * (1 - z)
 		for j := k + 1; j < K; j++ {
 			want -= g[j] * x[j] * z

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/govi-dev/govi/internal/mathx"
 	"math"
 )
 
@@ -98,8 +99,8 @@ func (s Simplex) Forward(x, u []float64) {
 	stick := 1.0
 	for k, uk := range u {
 		v := uk - s.offset(k)
-		x[k] = stick * logistic(v)
-		stick *= logistic(-v)
+		x[k] = stick * mathx.Logistic(v)
+		stick *= mathx.Logistic(-v)
 	}
 	x[s.K-1] = stick
 }
@@ -150,9 +151,9 @@ func (s Simplex) LogJacGrad(grad, u []float64) float64 {
 		// Break k's log(1 − z_k) appears in its own term and in the stick
 		// of every later break: K−1−k times in all.
 		m := float64(s.K - 1 - k)
-		lj += -softplus(-v) - m*softplus(v)
+		lj += -mathx.Softplus(-v) - m*mathx.Softplus(v)
 		if grad != nil {
-			grad[k] = logistic(-v) - m*logistic(v)
+			grad[k] = mathx.Logistic(-v) - m*mathx.Logistic(v)
 		}
 	}
 	return lj
@@ -180,15 +181,15 @@ func (s Simplex) Backprop(dst, u, g []float64) {
 	}
 	rem := 1.0
 	for k, uk := range u {
-		rem *= logistic(-(uk - s.offset(k)))
+		rem *= mathx.Logistic(-(uk - s.offset(k)))
 		stick[k] = rem
 	}
 	r := g[s.K-1]
 	for k := s.K - 2; k >= 0; k-- {
 		v := u[k] - s.offset(k)
-		z := logistic(v)
+		z := mathx.Logistic(v)
 		dst[k] += z * stick[k] * (g[k] - r)
-		r = z*g[k] + logistic(-v)*r
+		r = z*g[k] + mathx.Logistic(-v)*r
 	}
 }
 
