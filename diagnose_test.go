@@ -156,7 +156,9 @@ func TestSummaryKhat(t *testing.T) {
 	}
 	q := family.NewFullRank(m.Dim())
 	ch := govi.Auto(m, 1)
-	ch.Apply(q)
+	if err := ch.Apply(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := govi.Fit(context.Background(), m, q, ch.Estimator, ch.Method, nil); err != nil {
 		t.Fatal(err)
 	}

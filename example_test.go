@@ -62,7 +62,8 @@ func ExampleFit() {
 }
 
 // Any differentiable log density can be fitted; Auto picks the estimator
-// and optimizer (here the tensor-product quadrature, as d is small).
+// and optimizer (here the tensor-product quadrature, as d is small, with
+// natural-gradient steps falling back to L-BFGS).
 func ExampleAuto() {
 	// A correlated 2-D Gaussian target: the full-rank family recovers it.
 	target := model.Func{N: 2,
@@ -75,16 +76,18 @@ func ExampleAuto() {
 	}
 	ch := govi.Auto(target, 1)
 	q := family.NewFullRank(2)
-	ch.Apply(q)
+	if err := ch.Apply(context.Background(), q); err != nil {
+		panic(err)
+	}
 	if _, err := govi.Fit(context.Background(), target, q, ch.Estimator, ch.Method, nil); err != nil {
 		panic(err)
 	}
 	var cov mat.SymDense
 	q.Cov(&cov)
-	fmt.Printf("%T + %T\n", ch.Estimator, ch.Method)
+	fmt.Printf("%T + %v\n", ch.Estimator, ch.Method)
 	fmt.Printf("variances %.3f %.3f, correlation %.3f\n", cov.At(0, 0), cov.At(1, 1), cov.At(0, 1)/math.Sqrt(cov.At(0, 0)*cov.At(1, 1)))
 	// Output:
-	// *elbo.Quadrature + *optim.LBFGS
+	// *elbo.Quadrature + natural gradient, then L-BFGS
 	// variances 1.000 1.000, correlation 0.800
 }
 

@@ -312,7 +312,9 @@ func TestAuto(t *testing.T) {
 	for _, m := range []model.LogDensity{c.Linear(), c.General()} {
 		q := family.NewFullRank(3)
 		ch := govi.Auto(m, 1)
-		ch.Apply(q)
+		if err := ch.Apply(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
 		res, err := govi.Fit(context.Background(), m, q, ch.Estimator, ch.Method, nil)
 		if err != nil || !res.Converged() {
 			t.Fatalf("%T: %v %s", m, err, res.Message)

@@ -101,7 +101,9 @@ func BenchmarkFitWells(b *testing.B) {
 					q = family.NewMeanField(m.Dim())
 				}
 				ch := govi.Auto(m, 1)
-				ch.Apply(q)
+				if err := ch.Apply(context.Background(), q); err != nil {
+					b.Fatal(err)
+				}
 				res, err := govi.Fit(context.Background(), m, q, ch.Estimator, ch.Method, nil)
 				if err != nil || !res.Converged() {
 					b.Fatalf("%v %v", err, res.Message)

@@ -51,11 +51,17 @@ func SupportsCurvature(m model.LogDensity) bool {
 // groups); likelihoods with auxiliary parameters must implement
 // model.AuxHessian. The value and gradient use the same rules as ELBO, so
 // the two agree up to the order of summation.
+//
+// For other models it uses the tensor-product rule and Stein's identity
+// E[∇f εᵀ] = E[∇²f] L, so gradients at the nodes give the expected Hessian.
 func (qe *Quadrature) ExpectedGradHess(grad []float64, hess *mat.SymDense, q family.Family) (float64, error) {
-	if qe.glm == nil {
+	if qe.glm != nil {
+		return qe.glm.curvature(grad, hess, q)
+	}
+	if qe.grid.m == nil {
 		return 0, ErrUnsupported
 	}
-	return qe.glm.curvature(grad, hess, q)
+	return qe.grid.curvature(grad, hess, q)
 }
 
 // curvTask runs the row pass of ExpectedGradHess.

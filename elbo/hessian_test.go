@@ -11,6 +11,7 @@ import (
 
 	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
+	"github.com/govi-dev/govi/internal/testmodel"
 	"github.com/govi-dev/govi/lik"
 	"github.com/govi-dev/govi/model"
 	"github.com/govi-dev/govi/prior"
@@ -143,5 +144,55 @@ func TestExpectedHessianUnsupported(t *testing.T) {
 	}
 	if _, err := qe.ExpectedGradHess(make([]float64, m.Dim()), mat.NewSymDense(m.Dim(), nil), q); err != elbo.ErrUnsupported {
 		t.Errorf("got %v, want ErrUnsupported", err)
+	}
+}
+
+// For a general model the tensor rule and fixed Monte Carlo draws give the
+// expected Hessian by Stein's identity from gradients at the points; on the
+// conjugate regression the log density is quadratic, so the expected
+// Hessian is the constant H = −(XᵀX/σ² + S0⁻¹). The rule is exact for it;
+// S Monte Carlo draws give H·L·(Σ εεᵀ/S)·L⁻¹ plus a term in the draws'
+// mean, off by O(1/√S): with S = 4000 the sample moments of ε are within
+// about 4/√S ≈ 0.06 of I, so we allow 0.1 of the largest entry.
+func TestExpectedHessianStein(t *testing.T) {
+	c := testmodel.NewConjugate(50, 3, 4)
+	g := c.General()
+	_, cov := c.Posterior()
+	var ch mat.Cholesky
+	ch.Factorize(cov)
+	var prec mat.SymDense
+	if err := ch.InverseTo(&prec); err != nil {
+		t.Fatal(err)
+	}
+	scale := 0.0
+	for i := 0; i < 3; i++ {
+		scale = math.Max(scale, prec.At(i, i))
+	}
+	for _, tc := range []struct {
+		est elbo.Curvature
+		tol float64
+	}{{&elbo.Quadrature{Nodes: 4}, 1e-9}, {&elbo.MonteCarlo{Draws: 4000, Fixed: true, Seed: 1}, 0.1}} {
+		est := tc.est
+		for _, q := range []family.Family{family.NewFullRank(3), family.NewMeanField(3)} {
+			if err := est.Init(g, q); err != nil {
+				t.Fatal(err)
+			}
+			randomParams(q, 2)
+			h := mat.NewSymDense(3, nil)
+			eg := make([]float64, 3)
+			if _, err := est.ExpectedGradHess(eg, h, q); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 3; i++ {
+				for j := 0; j <= i; j++ {
+					if d := h.At(i, j) + prec.At(i, j); math.Abs(d) > tc.tol*scale {
+						t.Errorf("%T %T: H[%d,%d] = %.12g, want %.12g", est, q, i, j, h.At(i, j), -prec.At(i, j))
+					}
+				}
+			}
+		}
+	}
+	if _, err := (&elbo.MonteCarlo{Seed: 1}).ExpectedGradHess(nil, nil, family.NewMeanField(3)); err != elbo.ErrUnsupported {
+		t.Errorf("random draws: got %v, want ErrUnsupported", err)
 	}
 }

@@ -3,6 +3,11 @@ package elbo
 import (
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/internal/parallel"
 	"github.com/govi-dev/govi/internal/rng"
@@ -45,7 +50,7 @@ type MonteCarlo struct {
 	calls uint64
 }
 
-var _ Estimator = (*MonteCarlo)(nil)
+var _ Curvature = (*MonteCarlo)(nil)
 
 // Init implements Estimator.
 func (mc *MonteCarlo) Init(m model.LogDensity, q family.Family) error {
@@ -208,6 +213,9 @@ type pointEval struct {
 	rm       model.Rows
 	rows     []int
 	rowScale float64
+	// curvature mode: per chunk Σ w∇f and Σ w∇f εᵀ (d×d)
+	curv    bool
+	cgv, cG [][]float64
 	// per point
 	vals []float64
 
@@ -314,12 +322,22 @@ func (p *pointEval) Do(w, c int) {
 			acc[i] = 0
 		}
 	}
+	var cg, cG []float64
+	if p.curv {
+		cg, cG = p.cgv[c], p.cG[c]
+		clear(cg)
+		clear(cG)
+	}
 	sum, wsum, drop := 0.0, 0.0, 0
 	for i := lo; i < hi; i++ {
 		wt := p.src.point(st, eps, i)
 		p.q.Transform(theta, eps)
 		var f float64
 		switch {
+		case p.curv:
+			// The full log density: E[∇ log p] and E[∇² log p] include the
+			// prior, so the closed-form KL route does not apply here.
+			f = p.m.LogDensityGrad(g, theta)
 		case p.rows != nil && p.doGrad:
 			f = p.rm.LogDensityRows(g, theta, p.rows, p.rowScale)
 		case p.rows != nil:
@@ -341,9 +359,84 @@ func (p *pointEval) Do(w, c int) {
 		p.vals[i] = f
 		sum += wt * f
 		wsum += wt
-		if p.doGrad {
+		switch {
+		case p.curv:
+			// Stein's identity E[∇f εᵀ] = E[∇²f] L turns gradients at the
+			// points into the expected Hessian.
+			d := len(g)
+			for a, ga := range g {
+				cg[a] += wt * ga
+				floats.AddScaled(cG[a*d:(a+1)*d], wt*ga, eps)
+			}
+		case p.doGrad:
 			p.q.Backprop(acc, wt, g, eps)
 		}
 	}
 	p.cval[c], p.cw[c], p.cdrop[c] = sum, wsum, drop
+}
+
+// curvature returns the ELBO and stores E_q[∇ log p] and E_q[∇² log p],
+// the latter from E[∇f εᵀ] L⁻¹ (Stein's identity), symmetrized.
+func (p *pointEval) curvature(grad []float64, hess *mat.SymDense, q family.Family) (float64, error) {
+	sc, ok := q.(family.Scale)
+	if !ok {
+		return 0, ErrUnsupported
+	}
+	d := p.m.Dim()
+	if len(grad) != d || hess.SymmetricDim() != d {
+		return 0, family.ErrDim
+	}
+	if p.cgv == nil {
+		p.cgv = make([][]float64, p.chunks)
+		p.cG = make([][]float64, p.chunks)
+		for c := range p.cgv {
+			p.cgv[c] = make([]float64, d)
+			p.cG[c] = make([]float64, d*d)
+		}
+	}
+	p.q, p.doGrad, p.curv = q, true, true
+	p.grow(parallel.Workers(p.chunks), d)
+	p.grp.Run(p, p.chunks)
+	p.curv = false
+	v, wsum, drop := 0.0, 0.0, 0
+	clear(grad)
+	gsum := mat.NewDense(d, d, nil)
+	raw := gsum.RawMatrix().Data
+	for c := 0; c < p.chunks; c++ {
+		v += p.cval[c]
+		wsum += p.cw[c]
+		drop += p.cdrop[c]
+		floats.Add(grad, p.cgv[c])
+		floats.Add(raw, p.cG[c])
+	}
+	if drop > p.maxDrop || wsum <= 0 {
+		return math.NaN(), nil
+	}
+	v /= wsum
+	floats.Scale(1/wsum, grad)
+	floats.Scale(1/wsum, raw)
+	// H = G L⁻¹: solve H L = G, with L lower triangular.
+	l := mat.NewTriDense(d, mat.Lower, nil)
+	sc.ScaleTri(l)
+	blas64.Trsm(blas.Right, blas.NoTrans, 1, l.RawTriangular(), gsum.RawMatrix())
+	for i := 0; i < d; i++ {
+		for j := 0; j <= i; j++ {
+			hess.SetSym(i, j, 0.5*(raw[i*d+j]+raw[j*d+i]))
+		}
+	}
+	return v + q.Entropy(nil), nil
+}
+
+// ExpectedGradHess implements Curvature for Fixed draws, from gradients at
+// the draws by Stein's identity (so any differentiable model works). The
+// identity holds in expectation, so the Hessian has Monte Carlo error of
+// order 1/√S; natural-gradient steps use it as a preconditioner, and
+// optim.Fallback with L-BFGS finishes at the exact optimum of the fixed
+// draws. It returns ErrUnsupported for random draws, whose objective is
+// not deterministic.
+func (mc *MonteCarlo) ExpectedGradHess(grad []float64, hess *mat.SymDense, q family.Family) (float64, error) {
+	if !mc.Fixed || mc.ev.m == nil || mc.ev.rows != nil {
+		return 0, ErrUnsupported
+	}
+	return mc.ev.curvature(grad, hess, q)
 }

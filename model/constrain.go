@@ -240,3 +240,41 @@ func (c *Constrained) LogDensityGrad(grad, theta []float64) float64 {
 	}
 	return lp + lj
 }
+
+// Reparameterize returns the same model with every group in the centered
+// (centered = true) or non-centered parameterization. The two describe the
+// same posterior over the group effects r_l; only the coordinates of q
+// differ.
+func (m *Linear) Reparameterize(centered bool) (*Linear, error) {
+	t := m.t
+	t.Groups = append([]Group(nil), m.t.Groups...)
+	for g := range t.Groups {
+		t.Groups[g].Centered = centered
+	}
+	return NewLinear(t)
+}
+
+// MapFrom stores in dst the θ of m that corresponds to theta of from, a
+// reparameterization of m (see Reparameterize): shared parameters and
+// coefficients are copied, and group effects are converted between
+// r = τz (centered) and z = r/τ (non-centered).
+func (m *Linear) MapFrom(dst []float64, from *Linear, theta []float64) {
+	for k := 0; k < m.kl; k++ {
+		dst[m.auxAt[k]] = theta[from.auxAt[k]]
+	}
+	copy(dst[m.coefAt:m.coefAt+m.p], theta[from.coefAt:from.coefAt+from.p])
+	for g, gr := range m.t.Groups {
+		psi := theta[from.sdAt[g]]
+		dst[m.sdAt[g]] = psi
+		scale := 1.0
+		switch fc := from.t.Groups[g].Centered; {
+		case fc && !gr.Centered:
+			scale = math.Exp(-psi)
+		case !fc && gr.Centered:
+			scale = math.Exp(psi)
+		}
+		for l := range gr.Levels {
+			dst[m.groupAt[g]+l] = scale * theta[from.groupAt[g]+l]
+		}
+	}
+}

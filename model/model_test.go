@@ -281,3 +281,42 @@ func TestConstrained(t *testing.T) {
 		t.Errorf("LogDensity %.15g, want %.15g", got, want)
 	}
 }
+
+// Reparameterizing keeps the density of the group effects: mapping θ from
+// one parameterization to the other leaves the constrained quantities
+// unchanged, and the log densities differ by the log-Jacobian of r = τz,
+// J·log τ per group.
+func TestReparameterize(t *testing.T) {
+	nc := eightSchools(t, false)
+	c, err := nc.Reparameterize(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := make([]float64, nc.Dim())
+	for i := range th {
+		th[i] = 0.3*float64(i) - 1
+	}
+	tc := make([]float64, c.Dim())
+	c.MapFrom(tc, nc, th)
+	x1 := make([]float64, 10)
+	x2 := make([]float64, 10)
+	nc.Constrain(x1, th)
+	c.Constrain(x2, tc)
+	for i := range x1 {
+		if math.Abs(x1[i]-x2[i]) > 1e-12*math.Max(1, math.Abs(x1[i])) {
+			t.Errorf("%s: %g vs %g", nc.ConstrainedNames()[i], x1[i], x2[i])
+		}
+	}
+	// p_c(θ_c) = p_nc(θ_nc) / |∂θ_c/∂θ_nc| and ∂r/∂z = τ for 8 effects.
+	psi := th[nc.SDIndex(0)]
+	if d := nc.LogDensity(th) - c.LogDensity(tc) - 8*psi; math.Abs(d) > 1e-10 {
+		t.Errorf("log densities differ by %g beyond the Jacobian", d)
+	}
+	back := make([]float64, nc.Dim())
+	nc.MapFrom(back, c, tc)
+	for i := range th {
+		if math.Abs(back[i]-th[i]) > 1e-12 {
+			t.Errorf("round trip θ[%d] = %g, want %g", i, back[i], th[i])
+		}
+	}
+}

@@ -3,6 +3,7 @@ package optim
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Fallback runs Methods in order, each starting from where the previous one
@@ -16,8 +17,14 @@ type Fallback struct {
 
 var _ Method = (*Fallback)(nil)
 
-// String names the method.
-func (f *Fallback) String() string { return "fallback" }
+// String names the methods in order, e.g. "natural gradient, then L-BFGS".
+func (f *Fallback) String() string {
+	var names []string
+	for _, m := range f.Methods {
+		names = append(names, fmt.Sprint(m))
+	}
+	return strings.Join(names, ", then ")
+}
 
 // Stochastic reports whether any method is stochastic.
 func (f *Fallback) Stochastic() bool {

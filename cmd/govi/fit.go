@@ -360,15 +360,15 @@ func checkPriorSupport(p spec.Prior) error {
 
 // algorithm is the estimator and optimizer of a fit.
 type algorithm struct {
-	est       elbo.Estimator
-	method    optim.Method
-	initScale float64
-	estName   string
-	optName   string
+	est     elbo.Estimator
+	method  optim.Method
+	choice  *govi.Choice // govi.Auto's choice, which also starts q
+	estName string
+	optName string
 }
 
 func (o *fitOptions) algorithm(lin *model.Linear) algorithm {
-	a := algorithm{initScale: 1, estName: o.estimator, optName: o.optimizer}
+	a := algorithm{estName: o.estimator, optName: o.optimizer}
 	if o.estimator == "mc" {
 		a.est = &elbo.MonteCarlo{Draws: o.mcDraws, Fixed: o.fixedDraws, Seed: o.seed}
 		a.estName = fmt.Sprintf("mc (%d draws", o.mcDraws)
@@ -384,8 +384,8 @@ func (o *fitOptions) algorithm(lin *model.Linear) algorithm {
 		switch {
 		case o.estimator == "quadrature":
 			ch := govi.Auto(lin, o.seed)
-			a.est, a.method, a.initScale = ch.Estimator, ch.Method, ch.InitScale
-			a.optName = "natural+lbfgs"
+			a.est, a.method, a.choice = ch.Estimator, ch.Method, &ch
+			a.optName = fmt.Sprint(ch.Method)
 			return a
 		case o.fixedDraws:
 			opt = "lbfgs"
@@ -463,8 +463,10 @@ func (o *fitOptions) fit(ctx context.Context, p *prepared, src source, stderr io
 		q = family.NewFullRank(d)
 	}
 	alg := o.algorithm(lin)
-	if alg.initScale != 1 {
-		govi.Choice{InitScale: alg.initScale}.Apply(q)
+	if alg.choice != nil {
+		// Cannot fail for a Linear model: a warm start that does not work
+		// out leaves q as it is.
+		_ = alg.choice.Apply(ctx, q)
 	}
 	prog := report.NewProgress(stderr, o.quiet, o.maxIter)
 	settings := &govi.Settings{Optim: optim.Settings{MaxIter: o.maxIter, TolRelObj: o.tolRelObj, Callback: prog.Callback}}
