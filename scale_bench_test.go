@@ -113,3 +113,35 @@ func BenchmarkFitWells(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFitMethods compares optimizers on one full-rank logistic
+// regression (N = 10000, d = 21), in the same run: natural-gradient steps
+// and L-BFGS on the quadrature ELBO, and Adam on a 32-draw Monte Carlo
+// ELBO (the path closest to Stan's ADVI, which also ends at a noisier
+// answer).
+func BenchmarkFitMethods(b *testing.B) {
+	m := synth.LogisticModel(10000, 20, 3)
+	for _, tc := range []struct {
+		name  string
+		est   func() elbo.Estimator
+		meth  func() optim.Method
+		scale float64
+	}{
+		{"natural", func() elbo.Estimator { return &elbo.Quadrature{} }, func() optim.Method { return &optim.NaturalGradient{} }, 1e-3},
+		{"lbfgs", func() elbo.Estimator { return &elbo.Quadrature{} }, func() optim.Method { return &optim.LBFGS{} }, 1},
+		{"adam-mc", func() elbo.Estimator { return &elbo.MonteCarlo{Draws: 32, Seed: 1} }, func() optim.Method { return &optim.Adam{} }, 1},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				q := family.NewFullRank(m.Dim())
+				q.ScaleBy(tc.scale)
+				res, err := govi.Fit(context.Background(), m, q, tc.est(), tc.meth(), nil)
+				if err != nil || res.Status == optim.Failed {
+					b.Fatalf("%v %v", err, res.Message)
+				}
+				b.ReportMetric(float64(res.Iterations), "iterations")
+				b.ReportMetric(float64(res.Evals), "evals")
+			}
+		})
+	}
+}
