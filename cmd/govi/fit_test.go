@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/govi-dev/govi/report"
 )
 
@@ -430,5 +432,72 @@ func TestIterationLimit(t *testing.T) {
 	}
 	if s := readSummary(t, out); s.Converged || s.Stop != "iteration limit" {
 		t.Errorf("summary: converged %v, stop %q", s.Converged, s.Stop)
+	}
+}
+
+// Constants are kept: with known-sd Gaussian data and normal priors the
+// posterior is Gaussian, and at the optimum the reported ELBO equals the
+// exact log evidence log N(y | X m0, diag(se²) + X S0 Xᵀ).
+func TestELBOIsExactLogEvidence(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	const n = 60
+	var csv strings.Builder
+	csv.WriteString("y,x1,x2,s\n")
+	x := mat.NewDense(n, 3, nil)
+	y := make([]float64, n)
+	se := make([]float64, n)
+	for i := 0; i < n; i++ {
+		x1, x2 := rng.NormFloat64(), rng.NormFloat64()+0.5
+		se[i] = 0.5 + rng.Float64()
+		y[i] = 1 + 0.5*x1 - 0.3*x2 + se[i]*rng.NormFloat64()
+		x.SetRow(i, []float64{1, x1, x2})
+		fmt.Fprintf(&csv, "%.17g,%.17g,%.17g,%.17g\n", y[i], x1, x2, se[i])
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	if err := os.WriteFile(data, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	mustRun(t, "fit", "--data", data, "--formula", "y | se(s) ~ x1 + x2", "--family", "gaussian", "--no-center",
+		"--prior", "Intercept ~ normal(0, 5)", "--prior", "b ~ normal(0, 2)", "--quiet", "--out", out)
+	f, err := os.Open(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := report.ReadSummaryJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// log N(y | 0, diag(se²) + X S0 Xᵀ), S0 = diag(25, 4, 4), m0 = 0.
+	cov := mat.NewSymDense(n, nil)
+	s0 := []float64{25, 4, 4}
+	for i := 0; i < n; i++ {
+		for j := 0; j <= i; j++ {
+			v := 0.0
+			for k := 0; k < 3; k++ {
+				v += x.At(i, k) * s0[k] * x.At(j, k)
+			}
+			if i == j {
+				v += se[i] * se[i]
+			}
+			cov.SetSym(i, j, v)
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(cov) {
+		t.Fatal("not positive definite")
+	}
+	var z mat.VecDense
+	if err := ch.SolveVecTo(&z, mat.NewVecDense(n, y)); err != nil {
+		t.Fatal(err)
+	}
+	lz := -0.5*float64(n)*math.Log(2*math.Pi) - 0.5*ch.LogDet() - 0.5*mat.Dot(mat.NewVecDense(n, y), &z)
+	if s.ELBORelative {
+		t.Error("ELBO marked relative with proper priors")
+	}
+	if math.Abs(s.ELBO-lz) > 1e-6*math.Abs(lz) {
+		t.Errorf("ELBO %.10f, exact log evidence %.10f", s.ELBO, lz)
 	}
 }
