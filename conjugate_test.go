@@ -12,6 +12,7 @@ import (
 	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/internal/testmodel"
+	"github.com/govi-dev/govi/model"
 	"github.com/govi-dev/govi/optim"
 )
 
@@ -32,14 +33,14 @@ func checkClose(t *testing.T, what string, got, want, tol, floor float64) {
 // ELBO = log p(D).
 func TestConjugateFullRankQuadrature(t *testing.T) {
 	for _, method := range []optim.Method{&optim.LBFGS{}, &optim.NaturalGradient{}} {
-		t.Run(fmt.Sprintf("%T", method), func(t *testing.T) { conjugateFullRank(t, method) })
+		t.Run(fmt.Sprint(method), func(t *testing.T) { conjugateFullRank(t, method) })
 	}
 }
 
-func conjugateFullRank(t *testing.T, method optim.Method) {
-	c := testmodel.NewConjugate(250, 6, 1)
-	m := c.Linear()
-	q := family.NewFullRank(m.Dim())
+// fitConverged fits q to m with the quadrature ELBO and method, and fails
+// the test unless the fit converges.
+func fitConverged(t *testing.T, m model.LogDensity, q family.Family, method optim.Method) *govi.Result {
+	t.Helper()
 	res, err := govi.Fit(context.Background(), m, q, &elbo.Quadrature{}, method, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +48,14 @@ func conjugateFullRank(t *testing.T, method optim.Method) {
 	if !res.Converged() {
 		t.Fatalf("not converged: %v: %s", res.Status, res.Message)
 	}
+	return res
+}
+
+func conjugateFullRank(t *testing.T, method optim.Method) {
+	c := testmodel.NewConjugate(250, 6, 1)
+	m := c.Linear()
+	q := family.NewFullRank(m.Dim())
+	res := fitConverged(t, m, q, method)
 	mean, cov := c.Posterior()
 	got := q.Mean(nil)
 	var gotCov mat.SymDense
@@ -70,7 +79,7 @@ func conjugateFullRank(t *testing.T, method optim.Method) {
 // variances 1/diag(S⁻¹) (Bishop 2006, §10.1.2).
 func TestConjugateMeanFieldOptimum(t *testing.T) {
 	for _, method := range []optim.Method{&optim.LBFGS{}, &optim.NaturalGradient{}} {
-		t.Run(fmt.Sprintf("%T", method), func(t *testing.T) { conjugateMeanField(t, method) })
+		t.Run(fmt.Sprint(method), func(t *testing.T) { conjugateMeanField(t, method) })
 	}
 }
 
@@ -78,13 +87,7 @@ func conjugateMeanField(t *testing.T, method optim.Method) {
 	c := testmodel.NewConjugate(250, 6, 2)
 	m := c.Linear()
 	q := family.NewMeanField(m.Dim())
-	res, err := govi.Fit(context.Background(), m, q, &elbo.Quadrature{}, method, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Converged() {
-		t.Fatalf("not converged: %v: %s", res.Status, res.Message)
-	}
+	res := fitConverged(t, m, q, method)
 	mean, cov := c.Posterior()
 	var ch mat.Cholesky
 	ch.Factorize(cov)
