@@ -136,6 +136,9 @@ type DiagnoseOptions struct {
 	// Centered: the model has centered group-level effects (suggest the
 	// non-centered parameterization).
 	Centered bool
+	// NonCentered: the model has non-centered group-level effects (suggest
+	// the centered parameterization, which suits groups with much data).
+	NonCentered bool
 }
 
 // Diagnose runs Pareto-smoothed importance sampling on the draws.
@@ -229,28 +232,38 @@ func (dg *Diagnostics) worse(k float64, what string) {
 }
 
 func advice(dg *Diagnostics, s int, opt DiagnoseOptions) string {
-	k := fmt.Sprintf("Pareto k-hat = %.2f", dg.Khat)
-	switch dg.Reliability {
-	case diagnose.Good:
-		return k + ": the approximation is reliable (k-hat < 0.5)."
-	case diagnose.Ok:
-		return k + ": the approximation is usable with care (0.5 < k-hat < 0.7); check conclusions against importance-weighted estimates or MCMC."
+	ks := dg.KhatSummaries
+	both := fmt.Sprintf("Pareto k-hat = %.2f for the importance ratios and %.2f for the reported means and sds", dg.Khat, ks)
+	if math.IsInf(ks, -1) {
+		both = fmt.Sprintf("Pareto k-hat = %.2f", dg.Khat)
 	}
-	if dg.KhatSummaries <= 0.7 {
-		return fmt.Sprintf("%s for the importance ratios: their tail is heavy, so tail probabilities and importance-weighted estimates beyond the reported summaries are not reliable. "+
-			"But for the reported means and sds the expectation-specific k-hat is at most %.2f (%s; ESS %.0f of %d draws): those summaries are reliable.",
-			k, dg.KhatSummaries, dg.SummaryReliability, dg.ESS, s)
+	switch {
+	case ks > 0.7:
+		var try []string
+		if opt.MeanField {
+			try = append(try, "the full-rank family (--approx fullrank)")
+		}
+		if opt.Centered {
+			try = append(try, "the non-centered parameterization")
+		}
+		if opt.NonCentered {
+			try = append(try, "the centered parameterization (--parameterization centered), which suits groups with much data")
+		}
+		try = append(try, "more draws for the diagnostic", "MCMC (e.g. Stan's NUTS)")
+		return fmt.Sprintf("%s (worst: the %s): the approximation is NOT reliable (k-hat > 0.7): posterior means and especially sds and tails may be wrong. Try %s.",
+			both, dg.WorstSummary, joinOr(try))
+	case dg.Khat > 0.7:
+		grade := "reliable"
+		if ks > 0.5 {
+			grade = "usable with care (0.5 < k-hat < 0.7)"
+		}
+		return fmt.Sprintf("%s: the ratios' tail is heavy, so tail probabilities and importance-weighted estimates beyond the reported summaries are not reliable, "+
+			"but the expectation-specific k-hat of the summaries is %s (ESS %.0f of %d draws): those summaries are %s.",
+			both, dg.SummaryReliability, dg.ESS, s, grade)
+	case dg.Khat > 0.5 || ks > 0.5:
+		return both + ": the approximation is usable with care (0.5 < k-hat < 0.7); check conclusions against importance-weighted estimates or MCMC."
 	}
-	var try []string
-	if opt.MeanField {
-		try = append(try, "the full-rank family (--approx fullrank)")
-	}
-	if opt.Centered {
-		try = append(try, "the non-centered parameterization")
-	}
-	try = append(try, "more draws for the diagnostic", "MCMC (e.g. Stan's NUTS)")
-	return fmt.Sprintf("%s: the approximation is NOT reliable (k-hat > 0.7; for the %s k-hat = %.2f): posterior means and especially sds and tails may be wrong. Try %s.",
-		k, dg.WorstSummary, dg.KhatSummaries, joinOr(try))
+	return both + ": the approximation is reliable (k-hat < 0.5)."
 }
 
 func joinOr(s []string) string {

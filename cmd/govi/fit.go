@@ -496,8 +496,9 @@ func (o *fitOptions) fit(ctx context.Context, p *prepared, src source, stderr io
 	var psis []report.Moment
 	resampled, showPSIS := false, false
 	dg, err := govi.Diagnose(ds, govi.DiagnoseOptions{
-		MeanField: o.approx == "meanfield",
-		Centered:  p.model.Parameterization == "centered" && len(b.Design.Groups) > 0,
+		MeanField:   o.approx == "meanfield",
+		Centered:    p.model.Parameterization == "centered" && len(b.Design.Groups) > 0,
+		NonCentered: p.model.Parameterization != "centered" && len(b.Design.Groups) > 0,
 	})
 	if err != nil {
 		warnings = append(warnings, "diagnostics unavailable: "+err.Error())
