@@ -461,15 +461,7 @@ func TestELBOIsExactLogEvidence(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	mustRun(t, "fit", "--data", data, "--formula", "y | se(s) ~ x1 + x2", "--family", "gaussian", "--no-center",
 		"--prior", "Intercept ~ normal(0, 5)", "--prior", "b ~ normal(0, 2)", "--quiet", "--out", out)
-	f, err := os.Open(filepath.Join(out, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := report.ReadSummaryJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := readSummary(t, out)
 	// log N(y | 0, diag(se²) + X S0 Xᵀ), S0 = diag(25, 4, 4), m0 = 0.
 	cov := mat.NewSymDense(n, nil)
 	s0 := []float64{25, 4, 4}

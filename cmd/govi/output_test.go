@@ -441,15 +441,7 @@ func TestImportanceResampling(t *testing.T) {
 	if !strings.Contains(r.stdout, "PSIS-corrected (importance-weighted) means and sds") || !strings.Contains(r.stdout, "resampled with the Pareto-smoothed importance weights") {
 		t.Errorf("stdout lacks the PSIS table or the resampling note:\n%s", r.stdout)
 	}
-	f, err := os.Open(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := report.ReadSummaryJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := readSummary(t, dir)
 	if !s.Resampled || len(s.PSIS) != len(s.Parameters) {
 		t.Fatalf("summary.json: resampled %v, %d PSIS moments for %d parameters", s.Resampled, len(s.PSIS), len(s.Parameters))
 	}
