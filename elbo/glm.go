@@ -199,7 +199,8 @@ func newGLMEval(m *model.Linear, q family.Family, opt *Quadrature) (*glmEval, er
 		maxC = 64
 	}
 	maxC = max1(min(maxC, 64))
-	g.chunks = parallel.Chunks(g.nrowsAll(), 128, maxC)
+	// Chunks are fixed from the full data so that SetRows does not change them.
+	g.chunks = parallel.Chunks(g.n, 128, maxC)
 	g.cval = make([]float64, g.chunks)
 	g.cgmu = make([][]float64, g.chunks)
 	g.cgs = make([][]float64, g.chunks)
@@ -227,10 +228,6 @@ func max1(x int) int {
 	}
 	return x
 }
-
-// nrowsAll is the number of row positions a pass covers; chunks are fixed
-// from the full data so that SetRows does not change them.
-func (g *glmEval) nrowsAll() int { return g.n }
 
 func (g *glmEval) setRows(rows []int) {
 	g.rows = rows
@@ -334,7 +331,7 @@ func (g *glmEval) psiAt(a int, e []float64) float64 {
 
 // Do processes chunk c of the rows.
 func (g *glmEval) Do(w, c int) {
-	lo, hi := parallel.Range(g.nrowsAll(), g.chunks, c)
+	lo, hi := parallel.Range(g.n, g.chunks, c)
 	// With a row subset, chunk c covers the same fraction of the subset.
 	if g.rows != nil {
 		lo, hi = parallel.Range(g.nrows, g.chunks, c)

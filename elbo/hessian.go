@@ -179,7 +179,7 @@ func (g *glmEval) setFamily() {
 // E[ℓ”] x xᵀ (lower triangle, by axpy over contiguous dense columns), and
 // the auxiliary-parameter blocks.
 func (g *glmEval) curvChunk(w, c int) {
-	lo, hi := parallel.Range(g.nrowsAll(), g.chunks, c)
+	lo, hi := parallel.Range(g.n, g.chunks, c)
 	if g.rows != nil {
 		lo, hi = parallel.Range(g.nrows, g.chunks, c)
 	}

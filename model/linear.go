@@ -380,7 +380,6 @@ func (m *Linear) LogDensityRows(grad, theta []float64, rows []int, scale float64
 	if grad != nil {
 		daux = s.daux
 	}
-	beta := theta[m.coefAt : m.coefAt+m.p]
 	var gbeta []float64
 	if grad != nil {
 		gbeta = grad[m.coefAt : m.coefAt+m.p]
@@ -422,7 +421,6 @@ func (m *Linear) LogDensityRows(grad, theta []float64, rows []int, scale float64
 			}
 		}
 	}
-	_ = beta
 	return lp + scale*ll
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -194,14 +193,4 @@ func neg(x []float64) []float64 {
 		y[i] = -v
 	}
 	return y
-}
-
-// Sorted returns the indices of x in decreasing order of x (for reports).
-func Sorted(x []float64) []int {
-	idx := make([]int, len(x))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] > x[idx[b]] })
-	return idx
 }
