@@ -17,22 +17,26 @@ import (
 type Choice struct {
 	Estimator elbo.Estimator
 	Method    optim.Method
-	// InitScale multiplies q's scale before the fit: natural-gradient steps
-	// start narrow, so their first steps are Newton steps toward the mode.
+	// InitScale multiplies q's scale before the fit when q takes
+	// natural-gradient steps (implements family.Natural): those start
+	// narrow, so that their first steps are Newton steps toward the mode.
+	// Zero or one leaves q unchanged.
 	InitScale float64
 
 	// warm, if set, starts q from the fit of an easier parameterization.
-	warm func(ctx context.Context, q family.Family) error
+	warm func(ctx context.Context, q family.Family)
 }
 
-// Apply prepares q for the fit: it scales q by InitScale, or, for a
-// non-centered Linear model, starts q at the moments of a centered fit
-// mapped to non-centered coordinates (see Auto).
+// Apply prepares q for the fit: it scales q by InitScale (see there), or,
+// for a model.WarmStarter, starts q at the moments of a fit of the easier
+// model mapped to the model's coordinates (see Auto). A warm start that
+// cannot be made leaves q unchanged.
 func (c Choice) Apply(ctx context.Context, q family.Family) error {
 	if c.warm != nil {
-		return c.warm(ctx, q)
+		c.warm(ctx, q)
+		return nil
 	}
-	if c.InitScale > 0 && c.InitScale != 1 {
+	if _, ok := q.(family.Natural); ok && c.InitScale > 0 && c.InitScale != 1 {
 		q.ScaleBy(c.InitScale)
 	}
 	return nil
@@ -41,12 +45,14 @@ func (c Choice) Apply(ctx context.Context, q family.Family) error {
 // Auto returns govi's default choice for m, the deterministic path where
 // the model allows it:
 //
-//   - a *model.Linear: Gauss-Hermite quadrature, natural-gradient steps
-//     from a narrow start, and L-BFGS to finish when the natural-gradient
-//     steps do not converge. Models with non-centered groups have no
-//     expected Hessian; they are fitted by L-BFGS, started from a fit of
-//     the centered parameterization (natural-gradient steps, fast) whose
-//     draws are mapped to z = r/τ and moment-matched;
+//   - a model.Predictors model with an expected Hessian
+//     (elbo.SupportsCurvature): Gauss-Hermite quadrature, natural-gradient
+//     steps from a narrow start, and L-BFGS to finish when they do not
+//     converge or the family has no natural-gradient step;
+//   - another model.Predictors model: quadrature and L-BFGS, started, for a
+//     model.WarmStarter (non-centered groups), from a full-rank fit of the
+//     easier model whose draws are mapped to the model's coordinates and
+//     moment-matched (family.Matcher);
 //   - another differentiable model with d ≤ 4: the tensor-product
 //     Gauss-Hermite rule (10 nodes per dimension), natural-gradient steps
 //     from a narrow start (the expected Hessian from gradients at the nodes
@@ -56,16 +62,15 @@ func Auto(m model.LogDensity, seed uint64) Choice {
 	natural := func() optim.Method {
 		return &optim.Fallback{Methods: []optim.Method{&optim.NaturalGradient{}, &optim.LBFGS{}}}
 	}
-	if lin, ok := m.(*model.Linear); ok {
-		if !elbo.SupportsCurvature(m) {
-			c := Choice{Estimator: &elbo.Quadrature{}, Method: &optim.LBFGS{}, InitScale: 1}
-			c.warm = func(ctx context.Context, q family.Family) error {
-				warmStart(ctx, lin, q, seed)
-				return nil
-			}
-			return c
+	if _, ok := m.(model.Predictors); ok {
+		if elbo.SupportsCurvature(m) {
+			return Choice{Estimator: &elbo.Quadrature{}, Method: natural(), InitScale: 1e-3}
 		}
-		return Choice{Estimator: &elbo.Quadrature{}, Method: natural(), InitScale: 1e-3}
+		c := Choice{Estimator: &elbo.Quadrature{}, Method: &optim.LBFGS{}, InitScale: 1}
+		if ws, ok := m.(model.WarmStarter); ok {
+			c.warm = func(ctx context.Context, q family.Family) { warmStart(ctx, ws, q, seed) }
+		}
+		return c
 	}
 	if m.Dim() <= 4 {
 		return Choice{Estimator: &elbo.Quadrature{}, Method: natural(), InitScale: 1e-3}
@@ -73,53 +78,43 @@ func Auto(m model.LogDensity, seed uint64) Choice {
 	return Choice{Estimator: &elbo.MonteCarlo{Draws: 32, Seed: seed}, Method: &optim.Adam{}, InitScale: 1}
 }
 
-// warmStart sets q, for the non-centered model m, to the moments of a
-// centered fit's draws mapped to m's coordinates. It leaves q unchanged
-// when the centered model cannot be fitted well (no curvature, or no
-// convergence): then L-BFGS simply starts from q.
-func warmStart(ctx context.Context, m *model.Linear, q family.Family, seed uint64) {
-	c, err := m.Reparameterize(true)
-	if err != nil || !elbo.SupportsCurvature(c) {
+// warmDraws is the number of draws of the easier model's fit that are
+// mapped and moment-matched.
+const warmDraws = 4000
+
+// warmStart sets q to the moments of a full-rank fit of m's easier model,
+// mapped to m's coordinates. It leaves q unchanged when the easier model
+// cannot be fitted well (no convergence) or q cannot match moments: then
+// the optimizer simply starts from q.
+func warmStart(ctx context.Context, m model.WarmStarter, q family.Family, seed uint64) {
+	mq, ok := q.(family.Matcher)
+	if !ok {
 		return
 	}
-	var qc family.Family
-	switch q.(type) {
-	case *family.FullRank:
-		qc = family.NewFullRank(c.Dim())
-	case *family.MeanField:
-		qc = family.NewMeanField(c.Dim())
-	default:
+	easy, to, ok := m.Easier()
+	if !ok {
 		return
 	}
-	ch := Auto(c, seed)
-	if ch.Apply(ctx, qc) != nil {
+	qe := family.NewFullRank(easy.Dim())
+	ch := Auto(easy, seed)
+	if ch.Apply(ctx, qe) != nil {
 		return
 	}
-	res, err := Fit(ctx, c, qc, ch.Estimator, ch.Method, nil)
+	res, err := Fit(ctx, easy, qe, ch.Estimator, ch.Method, nil)
 	if err != nil || !res.Converged() {
 		return
 	}
-	const draws = 4000
-	ds := Sample(c, qc, nil, draws, seed)
+	ds := Sample(easy, qe, nil, warmDraws, seed)
 	d := m.Dim()
-	x := mat.NewDense(draws, d, nil)
-	for i := 0; i < draws; i++ {
-		m.MapFrom(x.RawRowView(i), c, ds.Theta.RawRowView(i))
+	x := mat.NewDense(warmDraws, d, nil)
+	for i := 0; i < warmDraws; i++ {
+		to(x.RawRowView(i), ds.Theta.RawRowView(i))
 	}
 	mean := make([]float64, d)
 	for j := range mean {
 		mean[j] = stat.Mean(mat.Col(nil, j, x), nil)
 	}
-	switch f := q.(type) {
-	case *family.FullRank:
-		var cov mat.SymDense
-		stat.CovarianceMatrix(&cov, x, nil)
-		f.SetMeanCov(mean, &cov)
-	case *family.MeanField:
-		sd := make([]float64, d)
-		for j := range sd {
-			sd[j] = stat.StdDev(mat.Col(nil, j, x), nil)
-		}
-		f.SetMeanSD(mean, sd)
-	}
+	var cov mat.SymDense
+	stat.CovarianceMatrix(&cov, x, nil)
+	_ = mq.MatchMoments(mean, &cov) // on failure q is left as it was
 }

@@ -25,8 +25,8 @@ func TestDiagnoseConjugate(t *testing.T) {
 
 	// q = the exact posterior: every ratio p(θ, D)/q(θ) equals p(D).
 	q := family.NewFullRank(m.Dim())
-	if !q.SetMeanCov(mean, cov) {
-		t.Fatal("posterior covariance not positive definite")
+	if err := q.MatchMoments(mean, cov); err != nil {
+		t.Fatal(err)
 	}
 	dg, err := govi.Diagnose(govi.Sample(m, q, nil, 4000, 1), govi.DiagnoseOptions{})
 	if err != nil {
@@ -46,7 +46,7 @@ func TestDiagnoseConjugate(t *testing.T) {
 		wantBad bool
 	}{{1, false}, {0.5, true}} {
 		q := family.NewFullRank(m.Dim())
-		q.SetMeanCov(mean, cov)
+		q.MatchMoments(mean, cov)
 		q.ScaleBy(tc.shrink)
 		dg, err := govi.Diagnose(govi.Sample(m, q, nil, 4000, 2), govi.DiagnoseOptions{})
 		if err != nil {
@@ -104,7 +104,7 @@ func TestCorrectedAndResampled(t *testing.T) {
 	m := c.Linear()
 	mean, cov := c.Posterior()
 	q := family.NewFullRank(m.Dim())
-	q.SetMeanCov(mean, cov)
+	q.MatchMoments(mean, cov)
 	q.ScaleBy(0.8) // sds 20% too small: k-hat about 1 − 0.8² = 0.36
 	ds := govi.Sample(m, q, nil, 20000, 4)
 	dg, err := govi.Diagnose(ds, govi.DiagnoseOptions{})

@@ -54,7 +54,7 @@ func Sample(m model.LogDensity, q family.Family, c model.Constrainer, s int, see
 	t.chunks = parallel.Chunks(s, 16, 256)
 	nw := parallel.Workers(t.chunks)
 	for w := 0; w < max(nw, 1); w++ {
-		t.eps = append(t.eps, make([]float64, d))
+		t.eps = append(t.eps, make([]float64, q.NoiseDim()))
 		t.st = append(t.st, rng.NewStream(0, 0, 0, 0))
 	}
 	var g parallel.Group

@@ -72,8 +72,8 @@ func TestGradientAscent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if e := math.Abs(q.Loc()[i] - ref.Loc()[i]); e > 1e-6 {
-			t.Errorf("mean[%d] = %g, optimum %g", i, q.Loc()[i], ref.Loc()[i])
+		if e := math.Abs(q.Mean(nil)[i] - ref.Mean(nil)[i]); e > 1e-6 {
+			t.Errorf("mean[%d] = %g, optimum %g", i, q.Mean(nil)[i], ref.Mean(nil)[i])
 		}
 		if e := math.Abs(q.SD()[i]/ref.SD()[i] - 1); e > 1e-6 {
 			t.Errorf("sd[%d] = %g, optimum %g", i, q.SD()[i], ref.SD()[i])
@@ -149,7 +149,7 @@ func TestNonFiniteStepsAreRejected(t *testing.T) {
 				t.Errorf("status %v: %s", res.Status, res.Message)
 			}
 			for i := 0; i < 2; i++ {
-				if m, sd := q.Loc()[i], q.SD()[i]; math.Abs(m-2.5) > 0.02 || math.Abs(sd/0.1-1) > 0.1 {
+				if m, sd := q.Mean(nil)[i], q.SD()[i]; math.Abs(m-2.5) > 0.02 || math.Abs(sd/0.1-1) > 0.1 {
 					t.Errorf("coordinate %d: mean %.4f sd %.4f, want 2.5 and 0.1", i, m, sd)
 				}
 			}

@@ -8,12 +8,20 @@
 //
 //   - a model (package model): a log density on unconstrained R^d with its
 //     gradient, or the structured model.Linear for GLM-like likelihoods;
-//   - a variational family (package family): mean-field or full-rank Gaussian;
+//   - a variational family (package family): mean-field, low-rank or
+//     full-rank Gaussian, or any type implementing family.Family;
 //   - an ELBO estimator (package elbo): Monte Carlo or Gauss-Hermite quadrature;
-//   - an optimizer (package optim): gradient ascent, Adam, or L-BFGS.
+//   - an optimizer (package optim): gradient ascent, Adam, L-BFGS,
+//     natural-gradient steps, or several of them in turn (optim.Fallback).
 //
 // Fit runs them and returns the fitted family with the ELBO trace and the
-// reason it stopped.
+// reason it stopped; Auto chooses the pieces for a model. Sample draws from
+// the fit with the log densities PSIS needs, Diagnose checks it (Pareto
+// k-hat, ESS, ELBO and importance-weighted evidence with standard errors),
+// and Corrected and Resample use the smoothed importance weights. None of
+// them names a concrete model or family: they use the interfaces of
+// packages model, family and elbo, so a new piece plugs in without
+// changes here.
 package govi
 
 import (
@@ -70,36 +78,30 @@ func (r *Result) Converged() bool { return r.Status == optim.Converged }
 var ErrStochasticLBFGS = errors.New("govi: L-BFGS needs a deterministic objective: use elbo.Quadrature or elbo.MonteCarlo with Fixed draws")
 
 // objective adapts an estimator and family to optim.Objective, and to
-// optim.Curved when the estimator provides curvature.
+// optim.Curved when the estimator provides curvature and the family
+// natural-gradient steps.
 type objective struct {
 	est elbo.Estimator
 	q   family.Family
 
 	cur, pend *curvState
-	tmp       family.Family
 }
 
 // curvState is what a natural-gradient step from one point needs.
 type curvState struct {
-	h    *mat.SymDense // E_q[∇² log p]
-	prec *mat.SymDense // Σ⁻¹ (full-rank)
-	g    []float64     // E_q[∇ log p]
-	mu   []float64
-	sd   []float64 // σ (mean-field)
-}
-
-func newCurvState(d int, full bool) *curvState {
-	c := &curvState{h: mat.NewSymDense(d, nil), g: make([]float64, d), mu: make([]float64, d), sd: make([]float64, d)}
-	if full {
-		c.prec = mat.NewSymDense(d, nil)
-	}
-	return c
+	phi []float64
+	h   *mat.SymDense // E_q[∇² log p]
+	g   []float64     // E_q[∇ log p]
 }
 
 func (o *objective) Eval(grad, phi []float64) float64 {
 	o.q.SetParams(phi)
 	return o.est.ELBO(grad, o.q)
 }
+
+// ErrNoNaturalStep is reported when natural-gradient steps are asked of a
+// family that has none (it does not implement family.Natural).
+var ErrNoNaturalStep = errors.New("govi: the family has no natural-gradient step (use L-BFGS or a stochastic method)")
 
 // Curvature evaluates the ELBO at phi with E_q[∇ log p] and E_q[∇² log p]
 // into the pending state.
@@ -108,36 +110,21 @@ func (o *objective) Curvature(phi []float64) (f, gnorm float64, err error) {
 	if !ok {
 		return 0, 0, elbo.ErrUnsupported
 	}
+	if _, ok := o.q.(family.Natural); !ok {
+		return 0, 0, ErrNoNaturalStep
+	}
 	o.q.SetParams(phi)
-	d := o.q.Dim()
 	if o.pend == nil {
-		_, full := o.q.(*family.FullRank)
-		o.cur, o.pend = newCurvState(d, full), newCurvState(d, full)
-		if full {
-			o.tmp = family.NewFullRank(d)
-		} else {
-			o.tmp = family.NewMeanField(d)
-		}
+		d := o.q.Dim()
+		o.cur = &curvState{h: mat.NewSymDense(d, nil), g: make([]float64, d)}
+		o.pend = &curvState{h: mat.NewSymDense(d, nil), g: make([]float64, d)}
 	}
 	st := o.pend
 	f, err = cv.ExpectedGradHess(st.g, st.h, o.q)
 	if err != nil {
 		return f, 0, err
 	}
-	o.q.Mean(st.mu)
-	switch q := o.q.(type) {
-	case *family.FullRank:
-		var linv mat.TriDense
-		if err := linv.InverseTri(q.Chol()); err != nil {
-			return f, 0, err
-		}
-		// Σ⁻¹ = L⁻ᵀL⁻¹.
-		st.prec.SymOuterK(1, linv.T())
-	case *family.MeanField:
-		copy(st.sd, q.SD())
-	default:
-		return f, 0, elbo.ErrUnsupported
-	}
+	st.phi = append(st.phi[:0], phi...)
 	for _, v := range st.g {
 		gnorm = math.Max(gnorm, math.Abs(v))
 	}
@@ -147,92 +134,12 @@ func (o *objective) Curvature(phi []float64) (f, gnorm float64, err error) {
 // Accept makes the pending state current.
 func (o *objective) Accept() { o.cur, o.pend = o.pend, o.cur }
 
-// Propose takes the natural-gradient step of size rho from the current
-// point: Λ' = (1−ρ)Σ⁻¹ − ρE[∇²], μ' = μ + ρΛ'⁻¹E[∇] (Khan & Lin 2017). For
-// the mean-field family σ keeps only the diagonal of Λ', while the mean step
-// uses the full curvature (a damped Newton step in μ).
+// Propose takes the family's natural-gradient step of size rho from the
+// current point.
 func (o *objective) Propose(dst []float64, rho float64) bool {
 	st := o.cur
-	d := len(st.mu)
-	lam := mat.NewSymDense(d, nil)
-	for i := 0; i < d; i++ {
-		for j := 0; j <= i; j++ {
-			v := -rho * st.h.At(i, j)
-			switch {
-			case st.prec != nil:
-				v += (1 - rho) * st.prec.At(i, j)
-			case i == j:
-				v += (1 - rho) / (st.sd[i] * st.sd[i])
-			}
-			lam.SetSym(i, j, v)
-		}
-	}
-	var ch mat.Cholesky
-	if !ch.Factorize(lam) {
-		return false
-	}
-	var delta mat.VecDense
-	if err := ch.SolveVecTo(&delta, mat.NewVecDense(d, st.g)); err != nil {
-		return false
-	}
-	mu := make([]float64, d)
-	for i := range mu {
-		mu[i] = st.mu[i] + rho*delta.AtVec(i)
-	}
-	switch t := o.tmp.(type) {
-	case *family.FullRank:
-		l, ok := cholOfInverse(lam)
-		if !ok {
-			return false
-		}
-		t.SetMeanChol(mu, l)
-	case *family.MeanField:
-		sd := make([]float64, d)
-		for i := range sd {
-			p := lam.At(i, i)
-			if !(p > 0) {
-				return false
-			}
-			sd[i] = 1 / math.Sqrt(p)
-		}
-		t.SetMeanSD(mu, sd)
-	}
-	o.tmp.Params(dst)
-	return model.AllFinite(dst)
-}
-
-// cholOfInverse returns the lower-triangular L with LLᵀ = Λ⁻¹ without
-// forming Λ⁻¹: with P the order-reversing permutation and PΛP = CCᵀ,
-// L = P C⁻ᵀ P (a triangular inverse only).
-func cholOfInverse(lam *mat.SymDense) (*mat.TriDense, bool) {
-	d := lam.SymmetricDim()
-	rev := mat.NewSymDense(d, nil)
-	for i := 0; i < d; i++ {
-		for j := 0; j <= i; j++ {
-			rev.SetSym(i, j, lam.At(d-1-i, d-1-j))
-		}
-	}
-	var ch mat.Cholesky
-	if !ch.Factorize(rev) {
-		return nil, false
-	}
-	var c, cinv mat.TriDense
-	ch.LTo(&c)
-	if err := cinv.InverseTri(&c); err != nil {
-		return nil, false
-	}
-	l := mat.NewTriDense(d, mat.Lower, nil)
-	for i := 0; i < d; i++ {
-		for j := 0; j <= i; j++ {
-			l.SetTri(i, j, cinv.At(d-1-j, d-1-i))
-		}
-	}
-	for i := 0; i < d; i++ {
-		if !(l.At(i, i) > 0) {
-			return nil, false
-		}
-	}
-	return l, true
+	o.q.SetParams(st.phi)
+	return o.q.(family.Natural).NaturalStep(dst, rho, st.g, st.h)
 }
 
 // Fit maximizes the ELBO of model m over family q with estimator est and

@@ -7,14 +7,20 @@
 //
 //   - MonteCarlo: S reparameterized draws (optionally antithetic or fixed),
 //     for any differentiable model.
-//   - Quadrature: Gauss-Hermite quadrature. For a *model.Linear each row's
-//     E_q[ℓᵢ(ηᵢ)] is a one-dimensional integral over ηᵢ ~ N(mᵢ, sᵢ²) (with a
-//     small grid over the shared parameters such as σ), so the objective is
-//     deterministic and its gradient exact; for any other low-dimensional
-//     model it uses the tensor-product rule over all of θ.
+//   - Quadrature: Gauss-Hermite quadrature. For a model.Predictors model
+//     (model.Linear, or any model that describes its linear predictors with
+//     a model.Layout) each row's E_q[ℓᵢ(ηᵢ)] is a one-dimensional integral
+//     over ηᵢ ~ N(mᵢ, sᵢ²) (with a small grid over the shared parameters
+//     such as σ), so the objective is deterministic and its gradient exact;
+//     for any other low-dimensional model it uses the tensor-product rule
+//     over all of ε.
 //
-// Where the prior is Gaussian (model.GaussianPrior, or normal priors on a
-// Linear model's coefficients), the prior term is computed in closed form.
+// Both also give the expected gradient and Hessian of the log joint
+// (Curvature) that natural-gradient steps use. Estimators reach the model
+// and the family only through interfaces (model.Predictors, model.Rows,
+// model.GaussianPrior; family.Family, family.Gaussian), never through
+// concrete types. Where the prior is Gaussian (model.GaussianPrior, or
+// normal priors in a Layout), the prior term is computed in closed form.
 package elbo
 
 import (
@@ -31,9 +37,15 @@ import (
 )
 
 // Estimator computes the ELBO and its gradient in φ.
+//
+// Estimators are stateless in q, as NumPyro's ELBO objects are: ELBO uses
+// the family it is given, which may differ from the one passed to Init (a
+// family of another kind or shape re-sizes the workspace on first use).
+// Init binds the model and prepares workspace; it is the only method that
+// allocates in proportion to the data.
 type Estimator interface {
-	// Init prepares the estimator for model m and family q: it checks that
-	// they are supported and allocates all workspace.
+	// Init prepares the estimator for model m and families like q: it
+	// checks that they are supported and allocates workspace.
 	Init(m model.LogDensity, q family.Family) error
 	// ELBO returns the ELBO at q's current parameters and, if grad is not
 	// nil, stores ∇φ ELBO there (len q.Len()). A non-finite result is
@@ -56,6 +68,10 @@ type GridError struct {
 	Points     float64 // Nodes^Dim
 	Max        int
 }
+
+// Unwrap returns ErrUnsupported: a rule too large to build is a model
+// this estimator does not support.
+func (e *GridError) Unwrap() error { return ErrUnsupported }
 
 func (e *GridError) Error() string {
 	return fmt.Sprintf("elbo: tensor-product Gauss-Hermite rule over %d dimensions with %d nodes each needs %.3g points, more than the limit of %d; use MonteCarlo, a model.Linear, fewer nodes or a larger MaxPoints",

@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/internal/parallel"
@@ -13,64 +12,76 @@ import (
 
 const halfLog2Pi = 0.91893853320467274178032973640561763986139747363778
 
-// scaleKey groups the parts of a row's design that share a multiplier:
-// key 0 holds the dense columns and centered group terms (multiplier 1);
-// every other key holds one non-centered group term, multiplied by its sd
-// τ = exp(θ[sdAt]).
-type scaleKey struct {
-	dense  bool
-	groups []int
-	sdAt   int
+// glmKey groups the parts of a row's linear predictor that share a
+// multiplier: key 0 holds the dense columns and the unscaled terms
+// (multiplier 1); every other key holds the terms scaled by one shared
+// coordinate τ = exp(θ[scaleAt]).
+type glmKey struct {
+	dense bool
+	terms []int // indices into Layout.Terms
+	shIdx int   // position of the scale coordinate in the shared list, −1 for key 0
 }
 
-// glmEval is the structured quadrature for a *model.Linear.
+// glmEval is the structured quadrature for a model.Predictors model and a
+// family.Gaussian q, written for any factor θ = μ + [diag(D) | B]ε.
 //
-// Notation (per row i and per node j of the grid over ε[0:k]): the row's
-// design splits by key r into vectors x⁽ʳ⁾ over θ, and
+// Notation. ψ = θ[S] are the k shared coordinates the rows depend on (the
+// likelihood's log aux parameters and the log scales of scaled terms),
+// K_ψ = Cov(ψ) = CCᵀ, and ψ at grid node j is μ_ψ + C eʲ. For row i, key r
+// has design x⁽ʳ⁾ over the non-shared coordinates, and with
 //
-//	ηᵢ | ε[0:k] ~ N(M, S²),  M = offᵢ + Σᵣ τᵣ (mᵣ + uᵣ·εʲ),  S² = Σᵣᵣ' τᵣτᵣ' Gᵣᵣ'
+//	m_r = μᵀx⁽ʳ⁾,  b_r = Bᵀx⁽ʳ⁾,  s_r = Cov(ψ, x⁽ʳ⁾ᵀθ) = B_ψ b_r,  u_r = C⁻¹s_r,
+//	G_rr' = Cov(x⁽ʳ⁾ᵀθ, x⁽ʳ'⁾ᵀθ | ψ) = b_r·b_r' + δ_rr' Σ_a D_a²x_a² − u_r·u_r',
 //
-// with mᵣ = μᵀx⁽ʳ⁾, wᵣ = Lᵀx⁽ʳ⁾, uᵣ = wᵣ[0:k], vᵣ = wᵣ[k:], Gᵣᵣ' = vᵣ·vᵣ'.
+// the linear predictor given node j is ηᵢ ~ N(M, S²) with
+// M = offᵢ + Σ_r τ_r (m_r + u_r·eʲ) and S² = Σ_rr' τ_rτ_r' G_rr'. The
+// gradient goes back through u = C⁻¹s and C = chol(K_ψ) to ∂/∂μ, ∂/∂D and
+// ∂/∂B, which the family maps to its own parameters. For the full-rank
+// family with ψ first this reduces to u_r = (Lᵀx)[0:k], S² = |(Lᵀx)[k:]|²;
+// for the mean-field family u = 0.
 type glmEval struct {
-	m   *model.Linear
+	lay *model.Layout
 	lik model.Likelihood
-	t   model.Terms
 
-	n, p, d  int
-	k, kl    int // grid dims, likelihood aux count
-	coefAt   int
-	auxAt    []int
-	groupAt  []int
-	keys     []scaleKey
-	rows     []int
-	scale    float64
-	nrows    int
-	z, wz    []float64 // rule over η
-	zp, wp   []float64 // rule for one-coordinate priors
-	gEps     [][]float64
-	gW       []float64
-	nodeAux  [][]float64
-	nodeTau  [][]float64
-	cached   model.AuxCached // the likelihood's per-aux cache, if it has one
-	nodeC    [][]float64     // its cache at each grid node
-	diagonal bool
+	n, p, d int
+	k, kl   int   // shared coordinates, likelihood aux count
+	shared  []int // θ index of each shared coordinate
+	auxSh   []int // position in shared of each aux coordinate
+	keys    []glmKey
+	rows    []int
+	scale   float64
+	nrows   int
+	z, wz   []float64 // rule over η
+	zp, wp  []float64 // rule for one-coordinate priors
+	gEps    [][]float64
+	gW      []float64
+	nodePsi [][]float64 // ψ at each node (length k)
+	nodeAux [][]float64
+	nodeTau [][]float64
+	cached  model.AuxCached // the likelihood's per-aux cache, if it has one
+	nodeC   [][]float64     // its cache at each grid node
 
-	// current family
-	mu   []float64
-	ld   []float64 // L row-major d×d (full-rank), lower triangle used
-	sig  []float64 // σ (mean-field)
-	fr   *family.FullRank
-	mf   *family.MeanField
-	lmat mat.TriDense
+	// current factor and its shared block
+	fac      family.Factor
+	hasD     bool
+	kf       int       // columns of B
+	chol     []float64 // C, k×k lower, row-major
+	cinv     []float64 // C⁻¹, k×k lower
+	lower    bool
+	shapeSet bool
 
 	doGrad bool
 	chunks int
 	cval   []float64
-	cgmu   [][]float64
-	cgs    [][]float64 // per chunk: ∂/∂L (d×d) or ∂/∂σ (d)
+	cgmu   [][]float64 // per chunk ∂/∂μ (d)
+	cgD    [][]float64 // per chunk ∂/∂D (d) when hasD
+	cgB    [][]float64 // per chunk ∂/∂B (d×K) when K > 0
+	cgC    [][]float64 // per chunk ∂/∂C from the rows (k×k)
+	cgN    [][]float64 // per chunk ∂/∂ψ at each node (nodes×k)
 	gmu    []float64
-	gs     []float64
-	gL     *mat.Dense
+	gD     []float64
+	gB     []float64
+	gC     []float64
 	ws     []*glmScratch
 	grp    parallel.Group
 	// curvature pass buffers, allocated on first use
@@ -79,67 +90,75 @@ type glmEval struct {
 }
 
 type glmScratch struct {
-	w     [][]float64 // per key, length d (full-rank)
+	b     [][]float64 // per key, Bᵀx (K)
+	u     [][]float64 // per key, s then u (k)
+	beta  [][]float64 // per key, ∂/∂u (k)
+	y     []float64   // ∂/∂b of one key (K)
+	gk    []float64   // C⁻ᵀβ̃ (k)
 	mr    []float64
-	g     []float64 // Gram (R+1)²
+	dsq   []float64
+	g     []float64 // G, R×R
 	alpha []float64
-	beta  [][]float64 // per key, length k
-	gamma []float64   // (R+1)²
-	y     []float64   // length d
-	gpsi  []float64   // length k
+	gamma []float64 // R×R
+	gpsi  []float64 // length k
 	mrj   []float64
 	daux  []float64
 	eacc  []float64
 	tauGr []float64
+	sx    []float64 // sparse entries of the row: values
+	si    []int     // and θ indices
+	sk    []int     // and keys
 	// curvature pass
-	hx        []float64
-	hix       []int
 	deta, daa []float64
 	hgam      []float64
 }
 
-func newGLMEval(m *model.Linear, q family.Family, opt *Quadrature) (*glmEval, error) {
-	if q.Dim() != m.Dim() {
-		return nil, family.ErrDim
+func newGLMEval(pm model.Predictors, opt *Quadrature) (*glmEval, error) {
+	lay := pm.Layout()
+	d := pm.Dim()
+	if err := lay.Check(d); err != nil {
+		return nil, err
 	}
-	t := m.Terms()
 	g := &glmEval{
-		m: m, lik: t.Lik, t: t,
-		n: m.NumRows(), p: m.NumCoef(), d: m.Dim(),
-		k: m.RowAux(), kl: len(t.Lik.Aux()),
-		coefAt: m.CoefIndex(0), scale: 1,
+		lay: lay, lik: lay.Lik,
+		n: lay.Lik.Len(), d: d,
+		kl: len(lay.Lik.Aux()), scale: 1,
 	}
-	g.auxAt = make([]int, g.kl)
-	for k := range g.auxAt {
-		g.auxAt[k] = m.AuxIndex(k)
+	if lay.X != nil {
+		_, g.p = lay.X.Dims()
 	}
-	g.groupAt = make([]int, len(t.Groups))
-	key0 := scaleKey{dense: g.p > 0, sdAt: -1}
-	var others []scaleKey
-	for gi, gr := range t.Groups {
-		g.groupAt[gi] = m.GroupIndex(gi, 0)
-		if gr.Centered {
-			key0.groups = append(key0.groups, gi)
-		} else {
-			others = append(others, scaleKey{groups: []int{gi}, sdAt: m.SDIndex(gi)})
+	g.shared = lay.Shared()
+	g.k = len(g.shared)
+	g.auxSh = make([]int, g.kl)
+	for kk := range g.auxSh {
+		g.auxSh[kk] = kk // Shared lists the aux coordinates first
+	}
+	key0 := glmKey{dense: g.p > 0, shIdx: -1}
+	var others []glmKey
+	for t, term := range lay.Terms {
+		if term.ScaleAt < 0 {
+			key0.terms = append(key0.terms, t)
+			continue
+		}
+		c := indexOf(g.shared, term.ScaleAt)
+		found := false
+		for r := range others {
+			if others[r].shIdx == c {
+				others[r].terms = append(others[r].terms, t)
+				found = true
+			}
+		}
+		if !found {
+			others = append(others, glmKey{terms: []int{t}, shIdx: c})
 		}
 	}
-	g.keys = append([]scaleKey{key0}, others...)
-	switch f := q.(type) {
-	case *family.FullRank:
-		g.fr = f
-	case *family.MeanField:
-		g.mf = f
-		g.diagonal = true
-	default:
-		return nil, ErrUnsupported
-	}
+	g.keys = append([]glmKey{key0}, others...)
 
 	// Rule over η.
 	nz := opt.Nodes
 	if nz <= 0 {
 		nz = 16
-		if pl, ok := t.Lik.(model.Polynomial); ok && pl.Degree() <= 3 {
+		if pl, ok := lay.Lik.(model.Polynomial); ok && pl.Degree() <= 3 {
 			nz = 2
 		}
 	}
@@ -150,7 +169,7 @@ func newGLMEval(m *model.Linear, q family.Family, opt *Quadrature) (*glmEval, er
 	}
 	g.zp, g.wp = GaussHermite(np)
 
-	// Grid over ε[0:k].
+	// Grid over the standardized shared coordinates e.
 	na := opt.AuxNodes
 	if na <= 0 {
 		na = [...]int{1, 8, 6, 5, 4}[min(g.k, 4)]
@@ -158,17 +177,21 @@ func newGLMEval(m *model.Linear, q family.Family, opt *Quadrature) (*glmEval, er
 	size := 1
 	for i := 0; i < g.k; i++ {
 		size *= na
+		if size > 1<<30 {
+			break
+		}
 	}
 	max := opt.MaxPoints
 	if max <= 0 {
 		max = 100000
 	}
 	if size > max {
-		return nil, &GridError{Dim: g.k, Nodes: na, Points: float64(size), Max: max}
+		return nil, &GridError{Dim: g.k, Nodes: na, Points: math.Pow(float64(na), float64(g.k)), Max: max}
 	}
 	za, wa := GaussHermite(na)
 	g.gEps = make([][]float64, size)
 	g.gW = make([]float64, size)
+	g.nodePsi = make([][]float64, size)
 	g.nodeAux = make([][]float64, size)
 	g.nodeTau = make([][]float64, size)
 	for j := 0; j < size; j++ {
@@ -181,45 +204,32 @@ func newGLMEval(m *model.Linear, q family.Family, opt *Quadrature) (*glmEval, er
 			ix /= na
 		}
 		g.gEps[j], g.gW[j] = e, wt
+		g.nodePsi[j] = make([]float64, g.k)
 		g.nodeAux[j] = make([]float64, g.kl)
 		g.nodeTau[j] = make([]float64, len(g.keys))
 	}
-	if ac, ok := t.Lik.(model.AuxCached); ok && g.kl > 0 {
+	if ac, ok := lay.Lik.(model.AuxCached); ok && g.kl > 0 {
 		g.cached = ac
 		g.nodeC = make([][]float64, size)
 		for j := range g.nodeC {
 			g.nodeC[j] = make([]float64, ac.AuxCacheLen())
 		}
 	}
-
-	g.setRows(nil)
-	d := g.d
-	maxC := (1 << 24) / (d*d + 1)
-	if g.diagonal {
-		maxC = 64
-	}
-	maxC = max1(min(maxC, 64))
-	// Chunks are fixed from the full data so that SetRows does not change them.
-	g.chunks = parallel.Chunks(g.n, 128, maxC)
-	g.cval = make([]float64, g.chunks)
-	g.cgmu = make([][]float64, g.chunks)
-	g.cgs = make([][]float64, g.chunks)
-	ns := d * d
-	if g.diagonal {
-		ns = d
-	}
-	for c := range g.cgmu {
-		g.cgmu[c] = make([]float64, d)
-		g.cgs[c] = make([]float64, ns)
-	}
+	g.chol = make([]float64, g.k*g.k)
+	g.cinv = make([]float64, g.k*g.k)
+	g.gC = make([]float64, g.k*g.k)
 	g.gmu = make([]float64, d)
-	g.gs = make([]float64, ns)
-	if !g.diagonal {
-		g.gL = mat.NewDense(d, d, g.gs)
-		g.lmat = *mat.NewTriDense(d, mat.Lower, nil)
-	}
-	g.growScratch(parallel.Workers(g.chunks))
+	g.setRows(nil)
 	return g, nil
+}
+
+func indexOf(s []int, v int) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
 }
 
 func max1(x int) int {
@@ -240,57 +250,167 @@ func (g *glmEval) setRows(rows []int) {
 	g.scale = float64(g.n) / float64(len(rows))
 }
 
+// setFamily points the evaluator at q's factor, reallocating the
+// accumulators when its shape differs from the last family's, and
+// factorizes the shared block K_ψ = CCᵀ. It reports false when K_ψ is not
+// positive definite (non-finite parameters).
+func (g *glmEval) setFamily(q family.Family) (bool, error) {
+	qg, ok := q.(family.Gaussian)
+	if !ok {
+		return false, ErrUnsupported
+	}
+	if q.Dim() != g.d {
+		return false, family.ErrDim
+	}
+	g.fac = qg.Factor()
+	hasD, kf := g.fac.D != nil, g.fac.K
+	if !g.shapeSet || hasD != g.hasD || kf != g.kf || g.fac.Lower != g.lower {
+		g.hasD, g.kf, g.lower, g.shapeSet = hasD, kf, g.fac.Lower, true
+		g.allocChunks()
+	}
+	return g.factorShared(), nil
+}
+
+// allocChunks sizes the per-chunk accumulators for the current shape.
+func (g *glmEval) allocChunks() {
+	d, kf, k := g.d, g.kf, g.k
+	per := d*kf + 2*d
+	maxC := max1(min((1<<24)/(per+1), 64))
+	// Chunks come from the full data so that SetRows does not change them.
+	g.chunks = parallel.Chunks(g.n, 128, maxC)
+	g.cval = make([]float64, g.chunks)
+	g.cgmu = make([][]float64, g.chunks)
+	g.cgD = make([][]float64, g.chunks)
+	g.cgB = make([][]float64, g.chunks)
+	g.cgC = make([][]float64, g.chunks)
+	g.cgN = make([][]float64, g.chunks)
+	for c := 0; c < g.chunks; c++ {
+		g.cgmu[c] = make([]float64, d)
+		if g.hasD {
+			g.cgD[c] = make([]float64, d)
+		}
+		g.cgB[c] = make([]float64, d*kf)
+		g.cgC[c] = make([]float64, k*k)
+		g.cgN[c] = make([]float64, len(g.gEps)*k)
+	}
+	g.gD = nil
+	if g.hasD {
+		g.gD = make([]float64, d)
+	}
+	g.gB = make([]float64, d*kf)
+	g.ws = nil
+	g.curv = nil
+}
+
+// factorShared computes C = chol(K_ψ) and C⁻¹.
+func (g *glmEval) factorShared() bool {
+	k := g.k
+	c := g.chol
+	for i := 0; i < k; i++ {
+		for j := 0; j <= i; j++ {
+			v := g.fac.Cov(g.shared[i], g.shared[j])
+			for t := 0; t < j; t++ {
+				v -= c[i*k+t] * c[j*k+t]
+			}
+			if i == j {
+				if !(v > 0) {
+					return false
+				}
+				c[i*k+i] = math.Sqrt(v)
+			} else {
+				c[i*k+j] = v / c[j*k+j]
+			}
+		}
+	}
+	ci := g.cinv
+	clear(ci)
+	for col := 0; col < k; col++ {
+		for i := col; i < k; i++ {
+			v := 0.0
+			if i == col {
+				v = 1
+			}
+			for t := col; t < i; t++ {
+				v -= c[i*k+t] * ci[t*k+col]
+			}
+			ci[i*k+col] = v / c[i*k+i]
+		}
+	}
+	return true
+}
+
 func (g *glmEval) growScratch(nw int) {
-	R := len(g.keys)
+	R, k, kf := len(g.keys), g.k, g.kf
 	for len(g.ws) < nw {
 		s := &glmScratch{
-			w:     make([][]float64, R),
+			b:     make([][]float64, R),
+			u:     make([][]float64, R),
 			beta:  make([][]float64, R),
+			y:     make([]float64, kf),
+			gk:    make([]float64, k),
 			mr:    make([]float64, R),
+			dsq:   make([]float64, R),
 			g:     make([]float64, R*R),
 			alpha: make([]float64, R),
 			gamma: make([]float64, R*R),
-			y:     make([]float64, g.d),
-			gpsi:  make([]float64, g.k),
+			gpsi:  make([]float64, k),
 			mrj:   make([]float64, R),
 			daux:  make([]float64, g.kl),
 			eacc:  make([]float64, g.kl),
 			tauGr: make([]float64, R),
+			deta:  make([]float64, g.kl),
+			daa:   make([]float64, g.kl*g.kl),
+			hgam:  make([]float64, g.kl*g.kl),
 		}
-		for r := range s.w {
-			s.w[r] = make([]float64, g.d)
-			s.beta[r] = make([]float64, g.k)
+		for r := 0; r < R; r++ {
+			s.b[r] = make([]float64, kf)
+			s.u[r] = make([]float64, k)
+			s.beta[r] = make([]float64, k)
 		}
 		g.ws = append(g.ws, s)
 	}
 }
 
-// eval returns the ELBO and stores its gradient.
-func (g *glmEval) eval(grad []float64, q family.Family) float64 {
-	g.doGrad = grad != nil
-	d := g.d
-	if g.diagonal {
-		g.mu, g.sig = g.mf.Loc(), g.mf.SD()
-	} else {
-		g.mu = g.fr.Loc()
-		raw := g.fr.Chol().RawTriangular()
-		if raw.Stride != d {
-			panic("elbo: unexpected stride")
-		}
-		g.ld = raw.Data
-	}
-	// Shared parameters at each grid node: ψʲ = μ[0:k] + L[0:k,0:k]εʲ.
+// setNodes computes ψ, the aux parameters and the scales at every node.
+func (g *glmEval) setNodes() {
+	k := g.k
 	for j, e := range g.gEps {
+		psi := g.nodePsi[j]
+		for c := 0; c < k; c++ {
+			psi[c] = g.fac.Mu[g.shared[c]] + floats.Dot(g.chol[c*k:c*k+c+1], e[:c+1])
+		}
 		for kk := 0; kk < g.kl; kk++ {
-			g.nodeAux[j][kk] = math.Exp(g.psiAt(g.auxAt[kk], e))
+			g.nodeAux[j][kk] = math.Exp(psi[g.auxSh[kk]])
 		}
 		tau := g.nodeTau[j]
 		tau[0] = 1
 		for r := 1; r < len(g.keys); r++ {
-			tau[r] = math.Exp(g.psiAt(g.keys[r].sdAt, e))
+			tau[r] = math.Exp(psi[g.keys[r].shIdx])
 		}
 	}
-	g.prepareNodes()
+	if g.cached != nil {
+		for j, c := range g.nodeC {
+			g.cached.PrepareAux(c, g.nodeAux[j])
+		}
+	}
+}
+
+// eval returns the ELBO and stores its gradient.
+func (g *glmEval) eval(grad []float64, q family.Family) float64 {
+	ok, err := g.setFamily(q)
+	if err != nil {
+		panic(err)
+	}
+	if !ok {
+		if grad != nil {
+			for i := range grad {
+				grad[i] = math.NaN()
+			}
+		}
+		return math.NaN()
+	}
+	g.doGrad = grad != nil
+	g.setNodes()
 	g.growScratch(parallel.Workers(g.chunks))
 	g.grp.Run(g, g.chunks)
 
@@ -299,34 +419,114 @@ func (g *glmEval) eval(grad []float64, q family.Family) float64 {
 		val += g.cval[c]
 	}
 	if g.doGrad {
-		copy(g.gmu, g.cgmu[0])
-		copy(g.gs, g.cgs[0])
-		for c := 1; c < g.chunks; c++ {
-			floats.Add(g.gmu, g.cgmu[c])
-			floats.Add(g.gs, g.cgs[c])
-		}
+		g.reduce()
 	}
 	val += g.priorTerms()
-	if g.doGrad {
-		for i := range grad {
-			grad[i] = 0
-		}
-		if g.diagonal {
-			g.mf.BackpropDiag(grad, g.gmu, g.gs)
-		} else {
-			g.fr.BackpropLocScale(grad, g.gmu, g.gL)
-		}
+	if !g.doGrad {
+		return val + q.Entropy(nil)
 	}
-	val += q.Entropy(grad)
-	return val
+	g.sharedGrad()
+	clear(grad)
+	q.(family.Gaussian).BackpropFactor(grad, g.gmu, g.gD, g.gB)
+	return val + q.Entropy(grad)
 }
 
-// psiAt returns θ[a] = μₐ + L[a,0:k]·ε for a < k.
-func (g *glmEval) psiAt(a int, e []float64) float64 {
-	if g.diagonal {
-		return g.mu[a] + g.sig[a]*e[a]
+// reduce sums the chunk accumulators in chunk order.
+func (g *glmEval) reduce() {
+	copy(g.gmu, g.cgmu[0])
+	copy(g.gB, g.cgB[0])
+	copy(g.gC, g.cgC[0])
+	if g.hasD {
+		copy(g.gD, g.cgD[0])
 	}
-	return g.mu[a] + floats.Dot(g.ld[a*g.d:a*g.d+a+1], e[:a+1])
+	for c := 1; c < g.chunks; c++ {
+		floats.Add(g.gmu, g.cgmu[c])
+		floats.Add(g.gB, g.cgB[c])
+		floats.Add(g.gC, g.cgC[c])
+		if g.hasD {
+			floats.Add(g.gD, g.cgD[c])
+		}
+	}
+	// The nodes' ψ-gradients: ∂/∂μ_ψ = Σⱼ ∂/∂ψʲ and ∂/∂C = Σⱼ ∂/∂ψʲ eʲᵀ.
+	k := g.k
+	for j, e := range g.gEps {
+		for c := 0; c < k; c++ {
+			v := 0.0
+			for ch := 0; ch < g.chunks; ch++ {
+				v += g.cgN[ch][j*k+c]
+			}
+			g.gmu[g.shared[c]] += v
+			floats.AddScaled(g.gC[c*k:c*k+c+1], v, e[:c+1])
+		}
+	}
+}
+
+// sharedGrad maps ∂/∂C to ∂/∂D and ∂/∂B of the shared rows through
+// K_ψ = CCᵀ = D_ψ² + B_ψB_ψᵀ. With P = Cᵀ·∂C and Φ its lower triangle
+// with half the diagonal, ∂/∂K = ½(C⁻ᵀΦC⁻¹ + (C⁻ᵀΦC⁻¹)ᵀ) (Murray 2016,
+// "Differentiation of the Cholesky decomposition"), then
+// ∂/∂B_ψ = 2(∂/∂K)B_ψ and ∂/∂D_c = 2(∂/∂K)_cc D_c.
+func (g *glmEval) sharedGrad() {
+	k := g.k
+	if k == 0 {
+		return
+	}
+	c, ci, gc := g.chol, g.cinv, g.gC
+	phi := make([]float64, k*k)
+	for i := 0; i < k; i++ {
+		for j := 0; j <= i; j++ {
+			v := 0.0
+			for t := i; t < k; t++ {
+				v += c[t*k+i] * gc[t*k+j] // (Cᵀ ∂C)_ij, C lower
+			}
+			if i == j {
+				v *= 0.5
+			}
+			phi[i*k+j] = v
+		}
+	}
+	// T = C⁻ᵀ Φ C⁻¹.
+	tmp := make([]float64, k*k)
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			v := 0.0
+			for t := 0; t <= i; t++ { // (ΦC⁻¹)_ij = Σ_t Φ_it C⁻¹_tj, Φ lower
+				v += phi[i*k+t] * ci[t*k+j]
+			}
+			tmp[i*k+j] = v
+		}
+	}
+	gk := make([]float64, k*k)
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			v := 0.0
+			for t := i; t < k; t++ { // (C⁻ᵀ)_it = C⁻¹_ti, nonzero for t ≥ i
+				v += ci[t*k+i] * tmp[t*k+j]
+			}
+			gk[i*k+j] = v
+		}
+	}
+	for i := 0; i < k; i++ {
+		for j := 0; j < i; j++ {
+			v := 0.5 * (gk[i*k+j] + gk[j*k+i])
+			gk[i*k+j], gk[j*k+i] = v, v
+		}
+	}
+	for a := 0; a < k; a++ {
+		sa := g.shared[a]
+		if g.hasD {
+			g.gD[sa] += 2 * gk[a*k+a] * g.fac.D[sa]
+		}
+		if g.kf == 0 {
+			continue
+		}
+		dst := g.gB[sa*g.kf : sa*g.kf+g.fac.RowLen(sa)]
+		for b := 0; b < k; b++ {
+			rb := g.fac.Row(g.shared[b])
+			n := min(len(dst), len(rb))
+			floats.AddScaled(dst[:n], 2*gk[a*k+b], rb[:n])
+		}
+	}
 }
 
 // Do processes chunk c of the rows.
@@ -337,13 +537,13 @@ func (g *glmEval) Do(w, c int) {
 		lo, hi = parallel.Range(g.nrows, g.chunks, c)
 	}
 	s := g.ws[w]
-	gmu, gs := g.cgmu[c], g.cgs[c]
 	if g.doGrad {
-		for i := range gmu {
-			gmu[i] = 0
-		}
-		for i := range gs {
-			gs[i] = 0
+		clear(g.cgmu[c])
+		clear(g.cgB[c])
+		clear(g.cgC[c])
+		clear(g.cgN[c])
+		if g.hasD {
+			clear(g.cgD[c])
 		}
 	}
 	val := 0.0
@@ -352,91 +552,108 @@ func (g *glmEval) Do(w, c int) {
 		if g.rows != nil {
 			i = g.rows[pos]
 		}
-		val += g.row(i, s, gmu, gs)
+		val += g.row(i, c, s)
 	}
 	g.cval[c] = val
 }
 
-// row returns the row's quadrature value and adds its gradient.
-func (g *glmEval) row(i int, s *glmScratch, gmu, gs []float64) float64 {
-	R := len(g.keys)
-	d, k := g.d, g.k
+// sparse collects the sparse entries of row i with their keys.
+func (g *glmEval) sparse(i int, s *glmScratch) {
+	s.sx, s.si, s.sk = s.sx[:0], s.si[:0], s.sk[:0]
+	for r, key := range g.keys {
+		for _, t := range key.terms {
+			term := &g.lay.Terms[t]
+			v := 1.0
+			if term.Value != nil {
+				v = term.Value[i]
+			}
+			s.sx = append(s.sx, v)
+			s.si = append(s.si, term.At+term.Index[i])
+			s.sk = append(s.sk, r)
+		}
+	}
+}
+
+// project computes m_r, b_r, Σ D²x², and u_r = C⁻¹B_ψb_r for every key
+// of row i (the dense columns belong to key 0).
+func (g *glmEval) project(xrow []float64, s *glmScratch) {
+	R, k := len(g.keys), g.k
+	fac := &g.fac
+	for r := 0; r < R; r++ {
+		s.mr[r], s.dsq[r] = 0, 0
+		clear(s.b[r])
+	}
+	add := func(r, a int, xa float64) {
+		s.mr[r] += xa * fac.Mu[a]
+		if g.hasD {
+			v := xa * fac.D[a]
+			s.dsq[r] += v * v
+		}
+		if g.kf > 0 {
+			floats.AddScaled(s.b[r][:fac.RowLen(a)], xa, fac.Row(a))
+		}
+	}
+	for j, xa := range xrow {
+		if xa != 0 {
+			add(0, g.lay.DenseAt+j, xa)
+		}
+	}
+	for t, a := range s.si {
+		add(s.sk[t], a, s.sx[t])
+	}
+	for r := 0; r < R; r++ {
+		u := s.u[r]
+		if g.kf == 0 {
+			clear(u)
+			continue
+		}
+		for c := 0; c < k; c++ {
+			rc := fac.Row(g.shared[c])
+			u[c] = floats.Dot(rc, s.b[r][:len(rc)])
+		}
+		// u = C⁻¹s, forward substitution.
+		for c := 0; c < k; c++ {
+			v := u[c]
+			for t := 0; t < c; t++ {
+				v -= g.chol[c*k+t] * u[t]
+			}
+			u[c] = v / g.chol[c*k+c]
+		}
+	}
+	for r := 0; r < R; r++ {
+		for r2 := 0; r2 <= r; r2++ {
+			v := floats.Dot(s.b[r], s.b[r2]) - floats.Dot(s.u[r], s.u[r2])
+			if r == r2 {
+				v += s.dsq[r]
+			}
+			s.g[r*R+r2], s.g[r2*R+r] = v, v
+		}
+	}
+}
+
+// row returns row i's quadrature value and adds its gradient to chunk c.
+func (g *glmEval) row(i, c int, s *glmScratch) float64 {
+	R, k := len(g.keys), g.k
 	var xrow []float64
 	if g.p > 0 {
-		xrow = g.t.X.RawRowView(i)
+		xrow = g.lay.X.RawRowView(i)
 	}
-	// Projections.
-	for r, key := range g.keys {
-		mr := 0.0
-		if g.diagonal {
-			gg := 0.0
-			if key.dense {
-				for j, xa := range xrow {
-					if xa == 0 {
-						continue
-					}
-					a := g.coefAt + j
-					mr += xa * g.mu[a]
-					v := xa * g.sig[a]
-					gg += v * v
-				}
-			}
-			for _, gi := range key.groups {
-				a, xa := g.groupEntry(gi, i)
-				mr += xa * g.mu[a]
-				v := xa * g.sig[a]
-				gg += v * v
-			}
-			for r2 := 0; r2 < R; r2++ {
-				s.g[r*R+r2] = 0
-			}
-			s.g[r*R+r] = gg
-		} else {
-			wr := s.w[r]
-			for a := range wr {
-				wr[a] = 0
-			}
-			if key.dense {
-				for j, xa := range xrow {
-					if xa == 0 {
-						continue
-					}
-					a := g.coefAt + j
-					mr += xa * g.mu[a]
-					floats.AddScaled(wr[:a+1], xa, g.ld[a*d:a*d+a+1])
-				}
-			}
-			for _, gi := range key.groups {
-				a, xa := g.groupEntry(gi, i)
-				mr += xa * g.mu[a]
-				floats.AddScaled(wr[:a+1], xa, g.ld[a*d:a*d+a+1])
-			}
-		}
-		s.mr[r] = mr
-	}
-	if !g.diagonal {
-		for r := 0; r < R; r++ {
-			for r2 := 0; r2 <= r; r2++ {
-				v := floats.Dot(s.w[r][k:], s.w[r2][k:])
-				s.g[r*R+r2] = v
-				s.g[r2*R+r] = v
-			}
-		}
-	}
+	g.sparse(i, s)
+	g.project(xrow, s)
 	off := 0.0
-	if g.t.Offset != nil {
-		off = g.t.Offset[i]
+	if g.lay.Offset != nil {
+		off = g.lay.Offset[i]
 	}
 	if g.doGrad {
 		for r := 0; r < R; r++ {
 			s.alpha[r] = 0
-			for kk := range s.beta[r] {
-				s.beta[r][kk] = 0
-			}
-			for r2 := 0; r2 < R; r2++ {
-				s.gamma[r*R+r2] = 0
-			}
+			clear(s.beta[r])
 		}
+		clear(s.gamma)
+	}
+	var gN []float64
+	if g.doGrad {
+		gN = g.cgN[c]
 	}
 
 	val := 0.0
@@ -448,8 +665,8 @@ func (g *glmEval) row(i int, s *glmScratch, gmu, gs []float64) float64 {
 		M := off
 		for r := 0; r < R; r++ {
 			mrj := s.mr[r]
-			if !g.diagonal && k > 0 {
-				mrj += floats.Dot(s.w[r][:k], e)
+			if k > 0 {
+				mrj += floats.Dot(s.u[r], e)
 			}
 			s.mrj[r] = mrj
 			M += tau[r] * mrj
@@ -463,11 +680,9 @@ func (g *glmEval) row(i int, s *glmScratch, gmu, gs []float64) float64 {
 			s.tauGr[r] = gt
 			S2 += tau[r] * gt
 		}
-		S := math.Sqrt(S2)
-		var lv, a, b, c float64
-		for kk := range s.eacc {
-			s.eacc[kk] = 0
-		}
+		S := math.Sqrt(math.Max(S2, 0))
+		var lv, a, b, cc float64
+		clear(s.eacc)
 		var daux []float64
 		if g.doGrad && g.kl > 0 {
 			daux = s.daux
@@ -479,7 +694,7 @@ func (g *glmEval) row(i int, s *glmScratch, gmu, gs []float64) float64 {
 			if g.doGrad {
 				a += wt * d1
 				b += wt * zt * d1
-				c += wt * d2
+				cc += wt * d2
 				for kk, da := range daux {
 					s.eacc[kk] += wt * da
 				}
@@ -491,13 +706,13 @@ func (g *glmEval) row(i int, s *glmScratch, gmu, gs []float64) float64 {
 		}
 		// ∂/∂S = b. Divide by S to get the coefficient of ∂S²/2; for a
 		// degenerate S use the limit Σ w ℓ'' (Price's identity).
-		bs := c
+		bs := cc
 		if S > 1e-6*(1+math.Abs(M)) {
 			bs = b / S
 		}
 		for r := 0; r < R; r++ {
 			s.alpha[r] += wj * a * tau[r]
-			if k > 0 && !g.diagonal {
+			if k > 0 {
 				floats.AddScaled(s.beta[r], wj*a*tau[r], e)
 			}
 			for r2 := 0; r2 < R; r2++ {
@@ -507,120 +722,129 @@ func (g *glmEval) row(i int, s *glmScratch, gmu, gs []float64) float64 {
 		if k == 0 {
 			continue
 		}
-		// Gradient in the shared parameters at this node.
-		gp := s.gpsi
-		for kk := range gp {
-			gp[kk] = 0
-		}
+		// ∂/∂ψ at this node, from the aux parameters and the scales.
+		gp := gN[j*k : (j+1)*k]
 		for kk := 0; kk < g.kl; kk++ {
-			gp[g.auxAt[kk]] += s.eacc[kk] * aux[kk]
+			gp[g.auxSh[kk]] += wj * s.eacc[kk] * aux[kk]
 		}
 		for r := 1; r < R; r++ {
-			gp[g.keys[r].sdAt] += tau[r] * (a*s.mrj[r] + bs*s.tauGr[r])
-		}
-		for aa := 0; aa < k; aa++ {
-			v := wj * gp[aa]
-			gmu[aa] += v
-			if g.diagonal {
-				gs[aa] += v * e[aa]
-			} else {
-				floats.AddScaled(gs[aa*d:aa*d+aa+1], v, e[:aa+1])
-			}
+			gp[g.keys[r].shIdx] += wj * tau[r] * (a*s.mrj[r] + bs*s.tauGr[r])
 		}
 	}
-	if !g.doGrad {
-		return val
-	}
-	// Scatter the row's coefficients back onto μ and L: the L-gradient of
-	// key r's rows is x⁽ʳ⁾ (βᵣ | Σᵣ' γᵣᵣ' vᵣ')ᵀ.
-	for r, key := range g.keys {
-		var y []float64
-		ycoef := 1.0
-		if !g.diagonal {
-			if R == 1 {
-				y, ycoef = s.w[0][k:], s.gamma[0]
-			} else {
-				y = s.y[:d-k]
-				for t := range y {
-					y[t] = 0
-				}
-				for r2 := 0; r2 < R; r2++ {
-					floats.AddScaled(y, s.gamma[r*R+r2], s.w[r2][k:])
-				}
-			}
-		}
-		apply := func(a int, xa float64) {
-			gmu[a] += xa * s.alpha[r]
-			if g.diagonal {
-				gs[a] += s.gamma[r*R+r] * xa * xa * g.sig[a]
-				return
-			}
-			row := gs[a*d : a*d+a+1]
-			if k > 0 {
-				floats.AddScaled(row[:k], xa, s.beta[r])
-			}
-			floats.AddScaled(row[k:], xa*ycoef, y[:a+1-k])
-		}
-		if key.dense {
-			for j, xa := range xrow {
-				if xa != 0 {
-					apply(g.coefAt+j, xa)
-				}
-			}
-		}
-		for _, gi := range key.groups {
-			apply(g.groupEntry(gi, i))
-		}
+	if g.doGrad {
+		g.scatter(xrow, c, s)
 	}
 	return val
 }
 
-// groupEntry returns the θ index and multiplier of group gi in row i.
-func (g *glmEval) groupEntry(gi, i int) (int, float64) {
-	gr := &g.t.Groups[gi]
-	xa := 1.0
-	if gr.Value != nil {
-		xa = gr.Value[i]
+// scatter adds the row's gradient in μ, D and B (see glmEval): with
+// γ = ∂F/∂G·2, β̃_r = β_r − Σ_r' γ_rr' u_r' and g_r = C⁻ᵀβ̃_r, row a of key
+// r's design receives x_a(Σ_r' γ_rr' b_r' + B_ψᵀg_r) in B, γ_rr D_a x_a² in
+// D and x_a α_r in μ, the shared rows receive g_r b_rᵀ, and ∂/∂C receives
+// −g_r u_rᵀ.
+func (g *glmEval) scatter(xrow []float64, c int, s *glmScratch) {
+	R, k, kf := len(g.keys), g.k, g.kf
+	fac := &g.fac
+	gmu, gB, gC := g.cgmu[c], g.cgB[c], g.cgC[c]
+	gD := g.cgD[c]
+	for r := 0; r < R; r++ {
+		y := s.y
+		if kf > 0 {
+			clear(y)
+			for r2 := 0; r2 < R; r2++ {
+				floats.AddScaled(y, s.gamma[r*R+r2], s.b[r2])
+			}
+			if k > 0 {
+				gk := s.gk
+				// β̃ = β − Σ γ u', then g = C⁻ᵀβ̃ (back substitution).
+				copy(gk, s.beta[r])
+				for r2 := 0; r2 < R; r2++ {
+					floats.AddScaled(gk, -s.gamma[r*R+r2], s.u[r2])
+				}
+				for c1 := k - 1; c1 >= 0; c1-- {
+					v := gk[c1]
+					for t := c1 + 1; t < k; t++ {
+						v -= g.chol[t*k+c1] * gk[t]
+					}
+					gk[c1] = v / g.chol[c1*k+c1]
+				}
+				for c1 := 0; c1 < k; c1++ {
+					sa := g.shared[c1]
+					rc := fac.Row(sa)
+					floats.AddScaled(y[:len(rc)], gk[c1], rc)
+					floats.AddScaled(gB[sa*kf:sa*kf+len(rc)], gk[c1], s.b[r][:len(rc)])
+					floats.AddScaled(gC[c1*k:(c1+1)*k], -gk[c1], s.u[r])
+				}
+			}
+		}
+		grr := s.gamma[r*R+r]
+		apply := func(a int, xa float64) {
+			gmu[a] += xa * s.alpha[r]
+			if g.hasD {
+				gD[a] += grr * xa * xa * fac.D[a]
+			}
+			if kf > 0 {
+				n := fac.RowLen(a)
+				floats.AddScaled(gB[a*kf:a*kf+n], xa, y[:n])
+			}
+		}
+		if r == 0 {
+			for j, xa := range xrow {
+				if xa != 0 {
+					apply(g.lay.DenseAt+j, xa)
+				}
+			}
+		}
+		for t, a := range s.si {
+			if s.sk[t] == r {
+				apply(a, s.sx[t])
+			}
+		}
 	}
-	return g.groupAt[gi] + gr.Index[i], xa
 }
 
 // marginal returns the mean and sd of θ[a] under q.
 func (g *glmEval) marginal(a int) (m, s float64) {
-	if g.diagonal {
-		return g.mu[a], g.sig[a]
-	}
-	r := g.ld[a*g.d : a*g.d+a+1]
-	return g.mu[a], math.Sqrt(floats.Dot(r, r))
+	return g.fac.Mu[a], math.Sqrt(g.fac.Var(a))
 }
 
-// addScaleGrad adds ∂f/∂(s²)·∂s²/∂L for coordinate a: 2·ds2·L[a,:].
+// addScaleGrad adds ds2·∂Var(θₐ): 2·ds2·Dₐ to D and 2·ds2·Bₐ to B.
 func (g *glmEval) addScaleGrad(a int, ds2 float64) {
-	if g.diagonal {
-		g.gs[a] += 2 * ds2 * g.sig[a]
+	if g.hasD {
+		g.gD[a] += 2 * ds2 * g.fac.D[a]
+	}
+	if g.kf > 0 {
+		row := g.fac.Row(a)
+		floats.AddScaled(g.gB[a*g.kf:a*g.kf+len(row)], 2*ds2, row)
+	}
+}
+
+// addCovGrad adds dc·∂Cov(θₐ, θ_b) for a ≠ b: dc·B_b to row a and
+// dc·B_a to row b.
+func (g *glmEval) addCovGrad(a, b int, dc float64) {
+	if g.kf == 0 {
 		return
 	}
-	floats.AddScaled(g.gs[a*g.d:a*g.d+a+1], 2*ds2, g.ld[a*g.d:a*g.d+a+1])
+	ra, rb := g.fac.Row(a), g.fac.Row(b)
+	n := min(len(ra), len(rb))
+	floats.AddScaled(g.gB[a*g.kf:a*g.kf+n], dc, rb[:n])
+	floats.AddScaled(g.gB[b*g.kf:b*g.kf+n], dc, ra[:n])
 }
 
 // priorTerms adds the expected log prior (with Jacobians) and its gradient.
 func (g *glmEval) priorTerms() float64 {
 	v := 0.0
-	for j := 0; j < g.p; j++ {
-		v += g.coordTerm(g.coefAt+j, g.m.CoefPrior(j), false)
-	}
-	for kk := 0; kk < g.kl; kk++ {
-		v += g.coordTerm(g.auxAt[kk], g.m.AuxPrior(kk), true)
-	}
-	for gi, gr := range g.t.Groups {
-		sd := g.m.SDIndex(gi)
-		v += g.coordTerm(sd, gr.SD, true)
-		for l := range gr.Levels {
-			a := g.groupAt[gi] + l
-			if gr.Centered {
-				v += g.centeredTerm(a, sd)
+	for _, p := range g.lay.Priors {
+		switch p.Kind {
+		case model.RealPrior:
+			v += g.coordTerm(p.At, p.Prior, false)
+		case model.LogPositive:
+			v += g.coordTerm(p.At, p.Prior, true)
+		case model.ScaledNormal:
+			if p.ScaleAt >= 0 {
+				v += g.centeredTerm(p.At, p.ScaleAt)
 			} else {
-				v += g.normalTerm(a, 0, 1)
+				v += g.normalTerm(p.At, 0, 1)
 			}
 		}
 	}
@@ -686,10 +910,7 @@ func (g *glmEval) normalTerm(a int, m0, s0 float64) float64 {
 func (g *glmEval) centeredTerm(a, sd int) float64 {
 	mb, sb := g.marginal(a)
 	mp, sp := g.marginal(sd)
-	c := 0.0
-	if !g.diagonal {
-		c = floats.Dot(g.ld[a*g.d:a*g.d+sd+1], g.ld[sd*g.d:sd*g.d+sd+1])
-	}
+	c := g.fac.Cov(a, sd)
 	e2 := math.Exp(-2*mp + 2*sp*sp)
 	u := mb - 2*c
 	qq := u*u + sb*sb
@@ -698,24 +919,9 @@ func (g *glmEval) centeredTerm(a, sd int) float64 {
 		g.gmu[sd] += -1 + e2*qq
 		g.addScaleGrad(a, -0.5*e2)
 		g.addScaleGrad(sd, -e2*qq)
-		if !g.diagonal {
-			dc := 2 * e2 * u
-			d := g.d
-			floats.AddScaled(g.gs[a*d:a*d+sd+1], dc, g.ld[sd*d:sd*d+sd+1])
-			floats.AddScaled(g.gs[sd*d:sd*d+sd+1], dc, g.ld[a*d:a*d+sd+1])
-		}
+		g.addCovGrad(a, sd, 2*e2*u)
 	}
 	return -halfLog2Pi - mp - 0.5*e2*qq
-}
-
-// prepareNodes fills the likelihood's cache at each grid node.
-func (g *glmEval) prepareNodes() {
-	if g.cached == nil {
-		return
-	}
-	for j, c := range g.nodeC {
-		g.cached.PrepareAux(c, g.nodeAux[j])
-	}
 }
 
 // logLik evaluates row i at grid node j, with the node's cache when the

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/govi-dev/govi/conformance"
 	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/internal/testmodel"
@@ -93,6 +94,13 @@ func randomParams(q family.Family, seed uint64) []float64 {
 			phi[k+i] = -1 + 0.3*rng.NormFloat64()
 			k += i + 1
 		}
+	case *family.LowRank:
+		for i := d; i < 2*d; i++ {
+			phi[i] = -1 + 0.3*rng.NormFloat64()
+		}
+		for i := 2 * d; i < len(phi); i++ {
+			phi[i] = 0.2 * rng.NormFloat64()
+		}
 	}
 	q.SetParams(phi)
 	return phi
@@ -142,6 +150,7 @@ func TestGradients(t *testing.T) {
 	fams := []fam{
 		{"meanfield", func(d int) family.Family { return family.NewMeanField(d) }},
 		{"fullrank", func(d int) family.Family { return family.NewFullRank(d) }},
+		{"lowrank", func(d int) family.Family { return family.NewLowRank(d, 2) }},
 	}
 	models := []struct {
 		name     string
@@ -218,10 +227,82 @@ func TestGradientsAuxLikelihoods(t *testing.T) {
 	liks := benchLikelihoods(eta)
 	for _, name := range []string{"student_t", "negbinomial_log", "gaussian"} {
 		m := benchModel(liks[name], x)
-		for _, q := range []family.Family{family.NewMeanField(m.Dim()), family.NewFullRank(m.Dim())} {
+		for _, q := range []family.Family{family.NewMeanField(m.Dim()), family.NewFullRank(m.Dim()), family.NewLowRank(m.Dim(), 2)} {
 			t.Run(fmt.Sprintf("%s/%T", name, q), func(t *testing.T) {
 				checkELBOGrad(t, &elbo.Quadrature{}, m, q, 1e-6)
 			})
+		}
+	}
+}
+
+// Every estimator keeps the contracts (conformance.Estimator) on every
+// kind of model, with each family: finite-difference gradients where
+// deterministic, unbiasedness against quadrature where stochastic,
+// statelessness in q and independence of GOMAXPROCS.
+func TestConformance(t *testing.T) {
+	ests := []struct {
+		name string
+		new  func() elbo.Estimator
+	}{
+		{"quadrature", func() elbo.Estimator { return &elbo.Quadrature{} }},
+		{"mc", func() elbo.Estimator { return &elbo.MonteCarlo{Draws: 8, Seed: 3} }},
+		{"mc-antithetic", func() elbo.Estimator { return &elbo.MonteCarlo{Draws: 8, Seed: 4, Antithetic: true} }},
+		{"mc-fixed", func() elbo.Estimator { return &elbo.MonteCarlo{Draws: 7, Seed: 5, Fixed: true} }},
+	}
+	models := map[string]model.LogDensity{
+		"logit":             hierModel(t, 40, true, false, false),
+		"gauss-centered":    hierModel(t, 40, false, true, false),
+		"gauss-noncentered": hierModel(t, 40, false, false, true),
+		"logit-both":        hierModel(t, 40, true, true, true),
+		"general":           testmodel.NewConjugate(30, 2, 9).General(),
+	}
+	for name, m := range models {
+		d := m.Dim()
+		for _, e := range ests {
+			qs := []family.Family{family.NewMeanField(d), family.NewFullRank(d), family.NewLowRank(d, 1)}
+			for _, q := range qs {
+				q.ScaleBy(0.2) // near the posterior's width (N = 40)
+			}
+			if err := conformance.Estimator(e.new, m, qs...); err != nil {
+				t.Errorf("%s/%s: %v", name, e.name, err)
+			}
+		}
+	}
+}
+
+// plantedBug is quadrature with a slightly wrong gradient and a memory of
+// the first family it saw (the bug the stateless contract rules out).
+type plantedBug struct {
+	elbo.Quadrature
+	gradBug bool
+	first   family.Family
+}
+
+// Init remembers q, as the quadrature estimator did before it was made
+// stateless.
+func (p *plantedBug) Init(m model.LogDensity, q family.Family) error {
+	p.first = q
+	return p.Quadrature.Init(m, q)
+}
+
+func (p *plantedBug) ELBO(grad []float64, q family.Family) float64 {
+	if !p.gradBug {
+		q = p.first
+	}
+	v := p.Quadrature.ELBO(grad, q)
+	if grad != nil && p.gradBug {
+		grad[0] *= 1.001
+	}
+	return v
+}
+
+func TestConformanceCatchesBugs(t *testing.T) {
+	m := hierModel(t, 40, true, false, false)
+	d := m.Dim()
+	for _, bug := range []bool{true, false} {
+		err := conformance.Estimator(func() elbo.Estimator { return &plantedBug{gradBug: bug} }, m, family.NewMeanField(d), family.NewFullRank(d))
+		if err == nil {
+			t.Errorf("planted bug (gradient %v, stateful %v) passed", bug, !bug)
 		}
 	}
 }

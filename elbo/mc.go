@@ -194,6 +194,7 @@ type pointEval struct {
 	prior *family.Normal
 	src   source
 	n     int
+	useKL bool // this evaluation uses the closed-form KL (gp set and q Gaussian)
 
 	q      family.Family
 	doGrad bool
@@ -218,6 +219,7 @@ type pointEval struct {
 	cgv, cG [][]float64
 	// per point
 	vals []float64
+	glen int // len(φ) the gradient accumulators are sized for
 
 	grp parallel.Group
 }
@@ -231,7 +233,7 @@ func (p *pointEval) init(m model.LogDensity, q family.Family, n int, src source,
 	if q.Dim() != d {
 		return family.ErrDim
 	}
-	*p = pointEval{m: dm, src: src, n: n}
+	*p = pointEval{m: dm, src: src, n: n, glen: q.Len()}
 	if gp, ok := m.(model.GaussianPrior); ok && closedForm {
 		mean, cov := gp.Prior()
 		pr, err := family.NewNormal(mean, cov)
@@ -247,7 +249,7 @@ func (p *pointEval) init(m model.LogDensity, q family.Family, n int, src source,
 	}
 	// Workers are bounded by GOMAXPROCS at Run time; allocate for the
 	// current value and grow lazily if it rises.
-	p.grow(nw, d)
+	p.grow(nw, d, q.NoiseDim())
 	p.cval = make([]float64, p.chunks)
 	p.cw = make([]float64, p.chunks)
 	p.cdrop = make([]int, p.chunks)
@@ -259,19 +261,41 @@ func (p *pointEval) init(m model.LogDensity, q family.Family, n int, src source,
 	return nil
 }
 
-func (p *pointEval) grow(nw, d int) {
+// grow makes per-worker scratch for nw workers and noise of length r.
+func (p *pointEval) grow(nw, d, r int) {
+	if len(p.eps) > 0 && len(p.eps[0]) != r {
+		for w := range p.eps {
+			p.eps[w] = make([]float64, r)
+		}
+	}
 	for len(p.theta) < nw {
 		p.theta = append(p.theta, make([]float64, d))
-		p.eps = append(p.eps, make([]float64, d))
+		p.eps = append(p.eps, make([]float64, r))
 		p.g = append(p.g, make([]float64, d))
 		p.st = append(p.st, rng.NewStream(0, 0, 0, 0))
 	}
 }
 
-func (p *pointEval) eval(grad []float64, q family.Family) float64 {
+// setFamily checks q and sizes the gradient accumulators for it.
+func (p *pointEval) setFamily(q family.Family) {
+	if q.Dim() != p.m.Dim() {
+		panic(family.ErrDim)
+	}
 	p.q = q
+	_, gauss := q.(family.Gaussian)
+	p.useKL = p.gp != nil && gauss
+	if q.Len() != p.glen {
+		p.glen = q.Len()
+		for c := range p.cgrad {
+			p.cgrad[c] = make([]float64, p.glen)
+		}
+	}
+	p.grow(parallel.Workers(p.chunks), p.m.Dim(), q.NoiseDim())
+}
+
+func (p *pointEval) eval(grad []float64, q family.Family) float64 {
+	p.setFamily(q)
 	p.doGrad = grad != nil
-	p.grow(parallel.Workers(p.chunks), p.m.Dim())
 	p.grp.Run(p, p.chunks)
 	v, wsum, drop := 0.0, 0.0, 0
 	for c := 0; c < p.chunks; c++ {
@@ -304,8 +328,8 @@ func (p *pointEval) eval(grad []float64, q family.Family) float64 {
 			grad[i] /= wsum
 		}
 	}
-	if p.gp != nil {
-		v -= q.KL(grad, -1, p.prior)
+	if p.useKL {
+		v -= p.prior.KL(grad, -1, q.(family.Gaussian))
 	} else {
 		v += q.Entropy(grad)
 	}
@@ -342,9 +366,9 @@ func (p *pointEval) Do(w, c int) {
 			f = p.rm.LogDensityRows(g, theta, p.rows, p.rowScale)
 		case p.rows != nil:
 			f = p.rm.LogDensityRows(nil, theta, p.rows, p.rowScale)
-		case p.gp != nil && p.doGrad:
+		case p.useKL && p.doGrad:
 			f = p.gp.LogLikGrad(g, theta)
-		case p.gp != nil:
+		case p.useKL:
 			f = p.gp.LogLikGrad(nil, theta)
 		case p.doGrad:
 			f = p.m.LogDensityGrad(g, theta)
@@ -376,9 +400,11 @@ func (p *pointEval) Do(w, c int) {
 }
 
 // curvature returns the ELBO and stores E_q[∇ log p] and E_q[∇² log p],
-// the latter from E[∇f εᵀ] L⁻¹ (Stein's identity), symmetrized.
+// the latter from E[∇f εᵀ] = E[∇²f] A (Stein's identity), solved for a
+// square lower-triangular A (the mean-field and full-rank factors),
+// symmetrized.
 func (p *pointEval) curvature(grad []float64, hess *mat.SymDense, q family.Family) (float64, error) {
-	sc, ok := q.(family.Scale)
+	a, ok := squareFactor(q)
 	if !ok {
 		return 0, ErrUnsupported
 	}
@@ -394,8 +420,8 @@ func (p *pointEval) curvature(grad []float64, hess *mat.SymDense, q family.Famil
 			p.cG[c] = make([]float64, d*d)
 		}
 	}
-	p.q, p.doGrad, p.curv = q, true, true
-	p.grow(parallel.Workers(p.chunks), d)
+	p.setFamily(q)
+	p.doGrad, p.curv = true, true
 	p.grp.Run(p, p.chunks)
 	p.curv = false
 	v, wsum, drop := 0.0, 0.0, 0
@@ -415,16 +441,41 @@ func (p *pointEval) curvature(grad []float64, hess *mat.SymDense, q family.Famil
 	v /= wsum
 	floats.Scale(1/wsum, grad)
 	floats.Scale(1/wsum, raw)
-	// H = G L⁻¹: solve H L = G, with L lower triangular.
-	l := mat.NewTriDense(d, mat.Lower, nil)
-	sc.ScaleTri(l)
-	blas64.Trsm(blas.Right, blas.NoTrans, 1, l.RawTriangular(), gsum.RawMatrix())
+	// H = G A⁻¹: solve H A = G, with A lower triangular.
+	blas64.Trsm(blas.Right, blas.NoTrans, 1, a.RawTriangular(), gsum.RawMatrix())
 	for i := 0; i < d; i++ {
 		for j := 0; j <= i; j++ {
 			hess.SetSym(i, j, 0.5*(raw[i*d+j]+raw[j*d+i]))
 		}
 	}
 	return v + q.Entropy(nil), nil
+}
+
+// squareFactor returns A of θ = μ + Aε when it is square and lower
+// triangular (NoiseDim = Dim), from the family's factor view.
+func squareFactor(q family.Family) (*mat.TriDense, bool) {
+	qg, ok := q.(family.Gaussian)
+	if !ok {
+		return nil, false
+	}
+	f := qg.Factor()
+	d := q.Dim()
+	a := mat.NewTriDense(d, mat.Lower, nil)
+	switch {
+	case f.D != nil && f.K == 0:
+		for i, v := range f.D {
+			a.SetTri(i, i, v)
+		}
+	case f.D == nil && f.K == d && f.Lower:
+		for i := 0; i < d; i++ {
+			for j, v := range f.Row(i) {
+				a.SetTri(i, j, v)
+			}
+		}
+	default:
+		return nil, false
+	}
+	return a, true
 }
 
 // ExpectedGradHess implements Curvature for Fixed draws, from gradients at

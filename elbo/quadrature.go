@@ -10,20 +10,25 @@ import (
 
 // Quadrature is the deterministic Gauss-Hermite ELBO.
 //
-// For a *model.Linear it writes θ = μ + Lε with the shared parameters ψ
-// (auxiliary likelihood parameters and group sds) first, so that ψ depends
-// only on the leading components of ε. Conditional on those, each row's
-// linear predictor is Gaussian, ηᵢ ~ N(Mᵢ, Sᵢ²), and E_q[ℓᵢ] is a
-// one-dimensional Gauss-Hermite sum over ηᵢ nested in a small tensor rule
-// over the leading ε (none for models without shared parameters in the
-// rows). Gradients are the exact derivatives of that deterministic sum; by
-// the Bonnet and Price identities (Opper & Archambeau 2009) they equal
+// For a model.Predictors model (model.Linear, or any model describing
+// itself by a model.Layout) and a family.Gaussian q, it conditions on the
+// shared coordinates ψ the rows depend on (auxiliary likelihood parameters
+// and the log sds of non-centered groups): given ψ, each row's linear
+// predictor is Gaussian, ηᵢ ~ N(Mᵢ, Sᵢ²), and E_q[ℓᵢ] is a one-dimensional
+// Gauss-Hermite sum over ηᵢ nested in a small tensor rule over the
+// standardized ψ (none for models without shared parameters in the rows).
+// Gradients are the exact derivatives of that deterministic sum; by the
+// Bonnet and Price identities (Opper & Archambeau 2009) they equal
 // E[∂ℓ/∂η] and E[∂²ℓ/∂η²]·S up to quadrature error. Priors on single
 // coordinates use closed forms (normal priors, centered group effects) or a
-// one-dimensional rule on the coordinate's marginal.
+// one-dimensional rule on the coordinate's marginal. The family is used
+// only through its factor view (family.Factor), so every Gaussian family
+// works, at a cost per row proportional to the factor's columns.
 //
-// For any other model it uses the tensor-product rule over all of θ and
-// refuses (with a *GridError) when Nodes^d exceeds MaxPoints.
+// For any other model it uses the tensor-product rule over all of ε and
+// refuses (with a *GridError) when Nodes^NoiseDim exceeds MaxPoints.
+//
+// ELBO uses the q it is given; Init only prepares workspace for the model.
 type Quadrature struct {
 	// Nodes is the number of Gauss-Hermite nodes per linear predictor, or
 	// per dimension of the tensor rule. Zero means 16 for a linear
@@ -42,9 +47,10 @@ type Quadrature struct {
 	// MaxPoints bounds the tensor-product rule. Zero means 100000.
 	MaxPoints int
 
-	glm  *glmEval
-	grid pointEval
-	gsrc gridSource
+	model model.LogDensity
+	glm   *glmEval
+	grid  pointEval
+	gsrc  gridSource
 }
 
 var _ Estimator = (*Quadrature)(nil)
@@ -55,15 +61,28 @@ func (*Quadrature) Deterministic() bool { return true }
 // Init implements Estimator.
 func (qe *Quadrature) Init(m model.LogDensity, q family.Family) error {
 	qe.glm = nil
-	if lin, ok := m.(*model.Linear); ok {
-		g, err := newGLMEval(lin, q, qe)
+	qe.grid = pointEval{}
+	qe.model = m
+	if pm, ok := m.(model.Predictors); ok {
+		if _, ok := q.(family.Gaussian); !ok {
+			return ErrUnsupported
+		}
+		if q.Dim() != m.Dim() {
+			return family.ErrDim
+		}
+		g, err := newGLMEval(pm, qe)
 		if err != nil {
 			return err
 		}
 		qe.glm = g
 		return nil
 	}
-	d := m.Dim()
+	return qe.initGrid(q)
+}
+
+// initGrid builds the tensor-product rule over q's noise.
+func (qe *Quadrature) initGrid(q family.Family) error {
+	d := q.NoiseDim()
 	n := qe.Nodes
 	if n <= 0 {
 		n = 10
@@ -78,21 +97,31 @@ func (qe *Quadrature) Init(m model.LogDensity, q family.Family) error {
 	}
 	z, w := GaussHermite(n)
 	qe.gsrc = gridSource{z: z, w: w, d: d}
-	return qe.grid.init(m, q, int(pts), &qe.gsrc, false)
+	return qe.grid.init(qe.model, q, int(pts), &qe.gsrc, false)
 }
 
-// ELBO implements Estimator.
+// ELBO implements Estimator. For a model without a Layout, a family whose
+// NoiseDim differs from the last one's rebuilds the tensor rule; if that
+// rule would be too large, the result is NaN.
 func (qe *Quadrature) ELBO(grad []float64, q family.Family) float64 {
 	if qe.glm != nil {
 		return qe.glm.eval(grad, q)
 	}
-	if qe.grid.m == nil {
+	if qe.model == nil {
 		panic(ErrNotInit)
+	}
+	if q.NoiseDim() != qe.gsrc.d || qe.grid.m == nil {
+		if err := qe.initGrid(q); err != nil {
+			for i := range grad {
+				grad[i] = math.NaN()
+			}
+			return math.NaN()
+		}
 	}
 	return qe.grid.eval(grad, q)
 }
 
-// SetRows restricts the row terms of a Linear model to the given rows,
+// SetRows restricts the row terms of a model.Predictors model to the given rows,
 // scaled by N/len(rows), so that the estimate is unbiased for the full
 // ELBO over random subsets (minibatches); nil restores all rows. It
 // returns ErrUnsupported for other models.

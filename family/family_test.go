@@ -9,11 +9,12 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distmv"
 
+	"github.com/govi-dev/govi/conformance"
 	"github.com/govi-dev/govi/family"
 )
 
-func families(d int) []family.Family {
-	return []family.Family{family.NewMeanField(d), family.NewFullRank(d)}
+func families(d int) []family.Gaussian {
+	return []family.Gaussian{family.NewMeanField(d), family.NewFullRank(d), family.NewLowRank(d, 1), family.NewLowRank(d, 2)}
 }
 
 func randomize(q family.Family, seed uint64) []float64 {
@@ -26,7 +27,7 @@ func randomize(q family.Family, seed uint64) []float64 {
 	return phi
 }
 
-func gonumNormal(t *testing.T, q family.Family) *distmv.Normal {
+func gonumNormal(t *testing.T, q family.Gaussian) *distmv.Normal {
 	t.Helper()
 	var cov mat.SymDense
 	q.Cov(&cov)
@@ -44,149 +45,79 @@ func near(t *testing.T, what string, got, want, tol float64) {
 	}
 }
 
-// Entropy, log density and KL against gonum's distmv, which computes them
-// independently from the covariance matrix.
-func TestClosedForms(t *testing.T) {
+// Every family keeps the contracts, at random parameters and several
+// dimensions.
+func TestConformance(t *testing.T) {
+	for _, d := range []int{1, 2, 5} {
+		for i, q := range families(d) {
+			randomize(q, uint64(10*d+i))
+			if err := conformance.Family(q); err != nil {
+				t.Errorf("d = %d: %v", d, err)
+			}
+		}
+	}
+}
+
+// A planted bug in a family is caught: a mean-field family whose entropy
+// gradient is off by a factor.
+type badEntropy struct{ *family.MeanField }
+
+func (b badEntropy) Entropy(grad []float64) float64 {
+	h := b.MeanField.Entropy(nil)
+	if grad != nil {
+		d := b.Dim()
+		for i := 0; i < d; i++ {
+			grad[d+i] += 1.01
+		}
+	}
+	return h
+}
+
+func TestConformanceCatchesBugs(t *testing.T) {
+	if err := conformance.Family(badEntropy{family.NewMeanField(3)}); err == nil {
+		t.Error("a wrong entropy gradient passed")
+	}
+}
+
+// The KL divergence to a Gaussian prior against gonum's distmv, for a
+// diagonal and a dense prior, and its gradient against finite differences.
+func TestKL(t *testing.T) {
 	for _, d := range []int{1, 3, 6} {
-		for _, q := range families(d) {
-			randomize(q, uint64(d))
-			n := gonumNormal(t, q)
-			near(t, "entropy", q.Entropy(nil), n.Entropy(), 1e-12)
-			th := make([]float64, d)
-			eps := make([]float64, d)
-			rng := rand.New(rand.NewPCG(1, 1))
-			for r := 0; r < 5; r++ {
-				q.Rand(th, eps, rng)
-				near(t, "log density", q.LogProb(th), n.LogProb(th), 1e-12)
-			}
-			// KL to a diagonal and to a dense prior.
-			pm := make([]float64, d)
-			pcov := mat.NewSymDense(d, nil)
-			for i := 0; i < d; i++ {
-				pm[i] = 0.3 * float64(i)
-				for j := 0; j <= i; j++ {
-					v := 0.2
-					if i == j {
-						v = 1 + float64(i)
-					}
-					pcov.SetSym(i, j, v)
+		pm := make([]float64, d)
+		pcov := mat.NewSymDense(d, nil)
+		pdiag := mat.NewDiagDense(d, nil)
+		for i := 0; i < d; i++ {
+			pm[i] = 0.3 * float64(i)
+			pdiag.SetDiag(i, 0.5+float64(i))
+			for j := 0; j <= i; j++ {
+				v := 0.2
+				if i == j {
+					v = 1 + float64(i)
 				}
+				pcov.SetSym(i, j, v)
 			}
-			pdiag := mat.NewDiagDense(d, nil)
-			for i := 0; i < d; i++ {
-				pdiag.SetDiag(i, 0.5+float64(i))
-			}
+		}
+		for _, q := range families(d) {
+			phi := randomize(q, uint64(d))
+			n := gonumNormal(t, q)
 			for _, cov := range []mat.Symmetric{pcov, pdiag} {
 				p, err := family.NewNormal(pm, cov)
 				if err != nil {
 					t.Fatal(err)
 				}
 				gp, _ := distmv.NewNormal(pm, cov, nil)
-				near(t, "KL", q.KL(nil, 1, p), distmv.KullbackLeibler{}.DistNormal(n, gp), 1e-11)
-			}
-		}
-	}
-}
-
-// Every gradient a family provides matches central differences.
-func TestFamilyGradients(t *testing.T) {
-	const d = 4
-	rng := rand.New(rand.NewPCG(5, 5))
-	g := make([]float64, d)
-	eps := make([]float64, d)
-	for i := range g {
-		g[i] = rng.NormFloat64()
-		eps[i] = rng.NormFloat64()
-	}
-	pm := []float64{0.1, -0.2, 0.3, 0}
-	pcov := mat.NewSymDense(d, []float64{2, 0.3, 0, 0, 0.3, 1, 0.2, 0, 0, 0.2, 1.5, 0.1, 0, 0, 0.1, 0.7})
-	prior, err := family.NewNormal(pm, pcov)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range families(d) {
-		phi := randomize(q, 9)
-		check := func(what string, analytic []float64, f func() float64) {
-			t.Helper()
-			num := fd.Gradient(nil, func(x []float64) float64 {
-				q.SetParams(x)
-				return f()
-			}, phi, &fd.Settings{Formula: fd.Central, Step: 1e-6})
-			q.SetParams(phi)
-			for i := range num {
-				near(t, what, analytic[i], num[i], 1e-6)
-			}
-		}
-		// Backprop: f(φ) = gᵀθ(ε; φ), whose φ-gradient is (∂θ/∂φ)ᵀg.
-		bp := make([]float64, q.Len())
-		q.Backprop(bp, 1, g, eps)
-		th := make([]float64, d)
-		check("backprop", bp, func() float64 {
-			q.Transform(th, eps)
-			s := 0.0
-			for i := range th {
-				s += g[i] * th[i]
-			}
-			return s
-		})
-		eg := make([]float64, q.Len())
-		q.Entropy(eg)
-		check("entropy", eg, func() float64 { return q.Entropy(nil) })
-		kg := make([]float64, q.Len())
-		q.KL(kg, 1, prior)
-		check("KL", kg, func() float64 { return q.KL(nil, 1, prior) })
-		// BackpropLocScale: f = aᵀμ + Σ Bᵢⱼ Lᵢⱼ over the lower triangle.
-		sc := q.(family.Scale)
-		a := []float64{0.3, -1, 0.5, 2}
-		bm := mat.NewDense(d, d, nil)
-		for i := 0; i < d; i++ {
-			for j := 0; j <= i; j++ {
-				bm.Set(i, j, rng.NormFloat64())
-			}
-		}
-		ls := make([]float64, q.Len())
-		sc.BackpropLocScale(ls, a, bm)
-		lt := mat.NewTriDense(d, mat.Lower, nil)
-		check("loc-scale", ls, func() float64 {
-			s := 0.0
-			mu := q.Mean(nil)
-			sc.ScaleTri(lt)
-			for i := 0; i < d; i++ {
-				s += a[i] * mu[i]
-				for j := 0; j <= i; j++ {
-					if sc.IsDiagonal() && i != j {
-						continue
-					}
-					s += bm.At(i, j) * lt.At(i, j)
+				near(t, "KL", p.KL(nil, 1, q), distmv.KullbackLeibler{}.DistNormal(n, gp), 1e-11)
+				g := make([]float64, q.Len())
+				p.KL(g, 0.7, q)
+				num := fd.Gradient(nil, func(x []float64) float64 {
+					q.SetParams(x)
+					return 0.7 * p.KL(nil, 1, q)
+				}, phi, &fd.Settings{Formula: fd.Central, Step: 1e-6})
+				q.SetParams(phi)
+				for i := range num {
+					near(t, "KL gradient", g[i], num[i], 1e-6)
 				}
 			}
-			return s
-		})
-	}
-}
-
-func TestParamsRoundTrip(t *testing.T) {
-	for _, q := range families(5) {
-		phi := randomize(q, 3)
-		got := q.Params(nil)
-		for i := range phi {
-			near(t, "param", got[i], phi[i], 1e-15)
-		}
-		// SetMeanCov / SetMeanSD reproduce a given Gaussian.
-		n := gonumNormal(t, q)
-		var cov mat.SymDense
-		q.Cov(&cov)
-		switch f := q.(type) {
-		case *family.FullRank:
-			g := family.NewFullRank(5)
-			if !g.SetMeanCov(q.Mean(nil), &cov) {
-				t.Fatal("SetMeanCov failed")
-			}
-			near(t, "entropy after SetMeanCov", g.Entropy(nil), n.Entropy(), 1e-12)
-		case *family.MeanField:
-			g := family.NewMeanField(5)
-			g.SetMeanSD(f.Loc(), f.SD())
-			near(t, "entropy after SetMeanSD", g.Entropy(nil), n.Entropy(), 1e-12)
 		}
 	}
 }
@@ -201,18 +132,100 @@ func TestRandMoments(t *testing.T) {
 		rng := rand.New(rand.NewPCG(2, 2))
 		const n = 40000
 		sum := make([]float64, 3)
+		sum2 := make([]float64, 3)
 		th := make([]float64, 3)
-		eps := make([]float64, 3)
+		eps := make([]float64, q.NoiseDim())
 		for r := 0; r < n; r++ {
-			q.Rand(th, eps, rng)
+			family.Rand(q, th, eps, rng)
 			for i := range th {
 				sum[i] += th[i]
+				sum2[i] += (th[i] - mu[i]) * (th[i] - mu[i])
 			}
 		}
 		for i := range sum {
-			// Five standard errors of the sample mean.
-			if math.Abs(sum[i]/n-mu[i]) > 5*math.Sqrt(cov.At(i, i)/n) {
+			// Five standard errors of the sample mean and variance.
+			v := cov.At(i, i)
+			if math.Abs(sum[i]/n-mu[i]) > 5*math.Sqrt(v/n) {
 				t.Errorf("%T: sample mean[%d] = %g, μ = %g", q, i, sum[i]/n, mu[i])
+			}
+			if math.Abs(sum2[i]/n-v) > 5*v*math.Sqrt(2.0/n) {
+				t.Errorf("%T: sample variance[%d] = %g, Σ = %g", q, i, sum2[i]/n, v)
+			}
+		}
+	}
+}
+
+// The registry builds every family by name with the documented sizes.
+func TestNew(t *testing.T) {
+	const d = 7
+	want := map[string]int{"meanfield": 2 * d, "fullrank": d + d*(d+1)/2, "lowrank": d * (3 + 2)}
+	for _, name := range family.Names() {
+		q, err := family.New(name, d, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Len() != want[name] || q.Dim() != d {
+			t.Errorf("%s: Len %d, Dim %d; want %d, %d", name, q.Len(), q.Dim(), want[name], d)
+		}
+	}
+	if _, err := family.New("lowrank", d, 0); err == nil {
+		t.Error("lowrank with rank 0 was accepted")
+	}
+	if _, err := family.New("fullrnak", d, 0); err == nil {
+		t.Error("an unknown family was accepted")
+	}
+}
+
+// A new low-rank family has unit marginal variances and a non-zero B (at
+// B = 0 the ELBO's gradient in B vanishes).
+func TestLowRankStart(t *testing.T) {
+	q := family.NewLowRank(50, 4)
+	var cov mat.SymDense
+	q.Cov(&cov)
+	for i := 0; i < 50; i++ {
+		near(t, "variance", cov.At(i, i), 1, 1e-12)
+	}
+	f := q.Factor()
+	nz := 0
+	for _, b := range f.B {
+		if b != 0 {
+			nz++
+		}
+	}
+	if nz != len(f.B) {
+		t.Errorf("%d of %d entries of B are zero", len(f.B)-nz, len(f.B))
+	}
+}
+
+// With rank k, MatchMoments reproduces a covariance that is exactly
+// diagonal plus rank k (principal-axis factoring converges to it).
+func TestLowRankMatchesLowRankCovariance(t *testing.T) {
+	const d, k = 8, 2
+	rng := rand.New(rand.NewPCG(9, 9))
+	b := mat.NewDense(d, k, nil)
+	for i := 0; i < d; i++ {
+		for j := 0; j < k; j++ {
+			b.Set(i, j, rng.NormFloat64())
+		}
+	}
+	cov := mat.NewSymDense(d, nil)
+	cov.SymOuterK(1, b)
+	for i := 0; i < d; i++ {
+		cov.SetSym(i, i, cov.At(i, i)+0.3)
+	}
+	q := family.NewLowRank(d, k)
+	if err := q.MatchMoments(make([]float64, d), cov); err != nil {
+		t.Fatal(err)
+	}
+	var got mat.SymDense
+	q.Cov(&got)
+	for i := 0; i < d; i++ {
+		near(t, "variance", got.At(i, i), cov.At(i, i), 1e-10)
+		for j := 0; j < i; j++ {
+			r := cov.At(i, j) / math.Sqrt(cov.At(i, i)*cov.At(j, j))
+			rg := got.At(i, j) / math.Sqrt(got.At(i, i)*got.At(j, j))
+			if math.Abs(r-rg) > 1e-6 {
+				t.Errorf("correlation (%d,%d): %.3f, want %.3f", i, j, rg, r)
 			}
 		}
 	}

@@ -1,8 +1,8 @@
 package family
 
 import (
+	"errors"
 	"math"
-	"math/rand/v2"
 
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
@@ -10,9 +10,11 @@ import (
 )
 
 var (
-	_ Family = (*FullRank)(nil)
-	_ Scale  = (*FullRank)(nil)
+	_ Natural = (*FullRank)(nil)
+	_ Matcher = (*FullRank)(nil)
 )
+
+var errNotPD = errors.New("family: covariance is not positive definite")
 
 // FullRank is the Gaussian family with a dense covariance Σ = LLᵀ, L lower
 // triangular with a positive diagonal. Its parameters are φ = (μ, vech L)
@@ -42,11 +44,8 @@ func (f *FullRank) Len() int {
 	return d + d*(d+1)/2
 }
 
-// IsDiagonal returns false.
-func (f *FullRank) IsDiagonal() bool { return false }
-
-// Loc returns μ. The slice is owned by the family; do not modify it.
-func (f *FullRank) Loc() []float64 { return f.mu }
+// NoiseDim returns d.
+func (f *FullRank) NoiseDim() int { return len(f.mu) }
 
 // row returns the stored part L[i, 0..i] of row i.
 func (f *FullRank) row(i int) []float64 {
@@ -111,17 +110,19 @@ func (f *FullRank) SetMeanChol(mean []float64, l mat.Triangular) {
 	}
 }
 
-// SetMeanCov sets μ and Σ (factorized here). It returns false if cov is
-// not positive definite.
-func (f *FullRank) SetMeanCov(mean []float64, cov mat.Symmetric) bool {
+// MatchMoments sets μ and Σ, factorizing cov.
+func (f *FullRank) MatchMoments(mean []float64, cov mat.Symmetric) error {
+	if len(mean) != len(f.mu) || cov.SymmetricDim() != len(f.mu) {
+		return ErrDim
+	}
 	var ch mat.Cholesky
 	if !ch.Factorize(cov) {
-		return false
+		return errNotPD
 	}
 	var l mat.TriDense
 	ch.LTo(&l)
 	f.SetMeanChol(mean, &l)
-	return true
+	return nil
 }
 
 // ScaleBy multiplies L by c.
@@ -131,11 +132,18 @@ func (f *FullRank) ScaleBy(c float64) {
 	}
 }
 
-// ScaleTri stores L in dst.
-func (f *FullRank) ScaleTri(dst *mat.TriDense) { dst.Copy(f.l) }
-
 // Chol returns L. The matrix is owned by the family; do not modify it.
 func (f *FullRank) Chol() *mat.TriDense { return f.l }
+
+// Factor returns μ and B = L (row-major, Lower), with no D.
+func (f *FullRank) Factor() Factor {
+	raw := f.l.RawTriangular()
+	d := len(f.mu)
+	if raw.Stride != d {
+		panic("family: unexpected stride")
+	}
+	return Factor{Mu: f.mu, B: raw.Data, K: d, Lower: true}
+}
 
 // Transform stores θ = μ + Lε in theta.
 func (f *FullRank) Transform(theta, eps []float64) {
@@ -160,14 +168,17 @@ func (f *FullRank) Backprop(dphi []float64, w float64, g, eps []float64) {
 	}
 }
 
-// BackpropLocScale adds the φ-gradient given ∂/∂μ and ∂/∂L.
-func (f *FullRank) BackpropLocScale(dphi, gmu []float64, gL *mat.Dense) {
+// BackpropFactor adds the φ-gradient given ∂/∂μ and ∂/∂L (gB, lower
+// triangle read); gD is ignored.
+func (f *FullRank) BackpropFactor(dphi, gmu, _, gB []float64) {
 	d := len(f.mu)
 	floats.Add(dphi[:d], gmu)
-	raw := gL.RawMatrix()
+	if gB == nil {
+		return
+	}
 	k := d
 	for i := 0; i < d; i++ {
-		g := raw.Data[i*raw.Stride : i*raw.Stride+i+1]
+		g := gB[i*d : i*d+i+1]
 		floats.Add(dphi[k:k+i], g[:i])
 		dphi[k+i] += g[i] * f.row(i)[i]
 		k += i + 1
@@ -197,9 +208,7 @@ func (f *FullRank) LogProb(theta []float64) float64 {
 	for i := range z {
 		z[i] = theta[i] - f.mu[i]
 	}
-	// Solve in place; blas Dtrsv is allocation-free and stable.
-	raw := f.l.RawTriangular()
-	blasTrsv(raw, z)
+	blasTrsv(f.l.RawTriangular(), z)
 	lp := -0.5 * float64(d) * log2Pi
 	for i, zi := range z {
 		lp -= math.Log(f.row(i)[i]) + 0.5*zi*zi
@@ -225,50 +234,91 @@ func (f *FullRank) Cov(dst *mat.SymDense) {
 	dst.SymOuterK(1, f.l)
 }
 
-// Rand stores a draw from q in theta.
-func (f *FullRank) Rand(theta, eps []float64, rng *rand.Rand) {
-	for i := range f.mu {
-		eps[i] = rng.NormFloat64()
-	}
-	f.Transform(theta, eps)
-}
-
-// KL returns KL(q ‖ p) for p = N(m, P) and adds alpha·∇φ KL to grad. The
-// gradient in L is P⁻¹L − L⁻ᵀ, whose lower triangle has diagonal
-// (P⁻¹L)ᵢᵢ − 1/Lᵢᵢ.
-func (f *FullRank) KL(grad []float64, alpha float64, p *Normal) float64 {
+// NaturalStep takes the step of Natural: Λ = (1−ρ)Σ⁻¹ − ρh with
+// Σ⁻¹ = L⁻ᵀL⁻¹, μ += ρΛ⁻¹g, and L the Cholesky factor of Λ⁻¹.
+func (f *FullRank) NaturalStep(dst []float64, rho float64, g []float64, h mat.Symmetric) bool {
 	d := len(f.mu)
-	diff, pd := p.offset(f.mu)
-	// PL = P⁻¹L, column by column.
-	pl := mat.NewDense(d, d, nil)
-	col := make([]float64, d)
-	out := make([]float64, d)
-	for j := 0; j < d; j++ {
-		for i := 0; i < d; i++ {
-			col[i] = f.l.At(i, j)
-		}
-		p.precMul(out, col)
-		pl.SetCol(j, out)
+	if len(g) != d || h.SymmetricDim() != d || len(dst) != f.Len() {
+		panic(ErrDim)
 	}
-	kl := p.logDet - float64(d) + floats.Dot(diff, pd)
+	var linv mat.TriDense
+	if err := linv.InverseTri(f.l); err != nil {
+		return false
+	}
+	prec := mat.NewSymDense(d, nil)
+	prec.SymOuterK(1, linv.T())
+	lam := mat.NewSymDense(d, nil)
+	for i := 0; i < d; i++ {
+		for j := 0; j <= i; j++ {
+			lam.SetSym(i, j, (1-rho)*prec.At(i, j)-rho*h.At(i, j))
+		}
+	}
+	delta, ok := solvePD(lam, g)
+	if !ok {
+		return false
+	}
+	l, ok := cholOfInverse(lam)
+	if !ok {
+		return false
+	}
+	copy(dst, f.mu)
+	floats.AddScaled(dst[:d], rho, delta)
 	k := d
 	for i := 0; i < d; i++ {
-		row := f.row(i)
-		for j := 0; j <= i; j++ {
-			// tr(P⁻¹LLᵀ) = Σᵢⱼ Lᵢⱼ (P⁻¹L)ᵢⱼ.
-			kl += row[j] * pl.At(i, j)
+		for j := 0; j < i; j++ {
+			dst[k+j] = l.At(i, j)
 		}
-		kl -= 2 * math.Log(row[i])
-		if grad != nil {
-			grad[i] += alpha * pd[i]
-			for j := 0; j < i; j++ {
-				grad[k+j] += alpha * pl.At(i, j)
-			}
-			grad[k+i] += alpha * (pl.At(i, i) - 1/row[i]) * row[i]
-		}
+		dst[k+i] = math.Log(l.At(i, i))
 		k += i + 1
 	}
-	return 0.5 * kl
+	return allFinite(dst)
+}
+
+// solvePD returns Λ⁻¹g for a positive definite Λ.
+func solvePD(lam *mat.SymDense, g []float64) ([]float64, bool) {
+	var ch mat.Cholesky
+	if !ch.Factorize(lam) {
+		return nil, false
+	}
+	var delta mat.VecDense
+	if err := ch.SolveVecTo(&delta, mat.NewVecDense(len(g), g)); err != nil {
+		return nil, false
+	}
+	return delta.RawVector().Data, true
+}
+
+// cholOfInverse returns the lower-triangular L with LLᵀ = Λ⁻¹ without
+// forming Λ⁻¹: with P the order-reversing permutation and PΛP = CCᵀ,
+// L = P C⁻ᵀ P (a triangular inverse only).
+func cholOfInverse(lam *mat.SymDense) (*mat.TriDense, bool) {
+	d := lam.SymmetricDim()
+	rev := mat.NewSymDense(d, nil)
+	for i := 0; i < d; i++ {
+		for j := 0; j <= i; j++ {
+			rev.SetSym(i, j, lam.At(d-1-i, d-1-j))
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(rev) {
+		return nil, false
+	}
+	var c, cinv mat.TriDense
+	ch.LTo(&c)
+	if err := cinv.InverseTri(&c); err != nil {
+		return nil, false
+	}
+	l := mat.NewTriDense(d, mat.Lower, nil)
+	for i := 0; i < d; i++ {
+		for j := 0; j <= i; j++ {
+			l.SetTri(i, j, cinv.At(d-1-j, d-1-i))
+		}
+	}
+	for i := 0; i < d; i++ {
+		if !(l.At(i, i) > 0) {
+			return nil, false
+		}
+	}
+	return l, true
 }
 
 // blasTrsv solves Lz = b in place for lower-triangular L.
@@ -278,4 +328,13 @@ func blasTrsv(l blas64.Triangular, z []float64) {
 		row := l.Data[i*l.Stride : i*l.Stride+i+1]
 		z[i] = (z[i] - floats.Dot(row[:i], z[:i])) / row[i]
 	}
+}
+
+func allFinite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }

@@ -2,14 +2,13 @@ package family
 
 import (
 	"math"
-	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
 )
 
 var (
-	_ Family = (*MeanField)(nil)
-	_ Scale  = (*MeanField)(nil)
+	_ Natural = (*MeanField)(nil)
+	_ Matcher = (*MeanField)(nil)
 )
 
 // MeanField is the Gaussian family with independent coordinates,
@@ -40,8 +39,8 @@ func (m *MeanField) Dim() int { return len(m.mu) }
 // Len returns 2d.
 func (m *MeanField) Len() int { return 2 * len(m.mu) }
 
-// IsDiagonal returns true.
-func (m *MeanField) IsDiagonal() bool { return true }
+// NoiseDim returns d.
+func (m *MeanField) NoiseDim() int { return len(m.mu) }
 
 // Params stores (μ, log σ) in dst.
 func (m *MeanField) Params(dst []float64) []float64 {
@@ -79,6 +78,24 @@ func (m *MeanField) SetMeanSD(mean, sd []float64) {
 	}
 }
 
+// MatchMoments sets μ = mean and σᵢ² = covᵢᵢ.
+func (m *MeanField) MatchMoments(mean []float64, cov mat.Symmetric) error {
+	d := len(m.mu)
+	if len(mean) != d || cov.SymmetricDim() != d {
+		return ErrDim
+	}
+	sd := make([]float64, d)
+	for i := range sd {
+		v := cov.At(i, i)
+		if !(v > 0) || math.IsInf(v, 0) {
+			return errNotPD
+		}
+		sd[i] = math.Sqrt(v)
+	}
+	m.SetMeanSD(mean, sd)
+	return nil
+}
+
 // ScaleBy multiplies σ by c.
 func (m *MeanField) ScaleBy(c float64) {
 	lc := math.Log(c)
@@ -91,8 +108,8 @@ func (m *MeanField) ScaleBy(c float64) {
 // SD returns σ. The slice is owned by the family; do not modify it.
 func (m *MeanField) SD() []float64 { return m.sigma }
 
-// Loc returns μ. The slice is owned by the family; do not modify it.
-func (m *MeanField) Loc() []float64 { return m.mu }
+// Factor returns μ and D = σ, with no B.
+func (m *MeanField) Factor() Factor { return Factor{Mu: m.mu, D: m.sigma} }
 
 // Transform stores θ = μ + σ⊙ε in theta.
 func (m *MeanField) Transform(theta, eps []float64) {
@@ -111,30 +128,17 @@ func (m *MeanField) Backprop(dphi []float64, w float64, g, eps []float64) {
 	}
 }
 
-// BackpropLocScale adds the φ-gradient given ∂/∂μ and the diagonal of ∂/∂L.
-func (m *MeanField) BackpropLocScale(dphi, gmu []float64, gL *mat.Dense) {
+// BackpropFactor adds the φ-gradient given ∂/∂μ and ∂/∂σ (gD); gB is
+// ignored.
+func (m *MeanField) BackpropFactor(dphi, gmu, gD, _ []float64) {
 	d := len(m.mu)
 	for i := 0; i < d; i++ {
 		dphi[i] += gmu[i]
-		dphi[d+i] += gL.At(i, i) * m.sigma[i]
 	}
-}
-
-// BackpropDiag adds the φ-gradient given ∂/∂μ and ∂/∂σ (a vector), the
-// cheap form structured estimators use for mean-field fits.
-func (m *MeanField) BackpropDiag(dphi, gmu, gsigma []float64) {
-	d := len(m.mu)
-	for i := 0; i < d; i++ {
-		dphi[i] += gmu[i]
-		dphi[d+i] += gsigma[i] * m.sigma[i]
-	}
-}
-
-// ScaleTri stores diag(σ) in dst.
-func (m *MeanField) ScaleTri(dst *mat.TriDense) {
-	dst.Zero()
-	for i, s := range m.sigma {
-		dst.SetTri(i, i, s)
+	if gD != nil {
+		for i := 0; i < d; i++ {
+			dphi[d+i] += gD[i] * m.sigma[i]
+		}
 	}
 }
 
@@ -184,27 +188,36 @@ func (m *MeanField) Cov(dst *mat.SymDense) {
 	}
 }
 
-// Rand stores a draw from q in theta.
-func (m *MeanField) Rand(theta, eps []float64, rng *rand.Rand) {
-	for i := range m.mu {
-		eps[i] = rng.NormFloat64()
-	}
-	m.Transform(theta, eps)
-}
-
-// KL returns KL(q ‖ p) = ½[tr(P⁻¹Σ) + (μ−m)ᵀP⁻¹(μ−m) − d + log|P| − log|Σ|]
-// for p = N(m, P) and adds alpha·∇φ KL to grad.
-func (m *MeanField) KL(grad []float64, alpha float64, p *Normal) float64 {
+// NaturalStep takes the step of Natural keeping σ diagonal: the new
+// precision is Λ = (1−ρ)diag(σ⁻²) − ρh, σᵢ² = 1/Λᵢᵢ, and the mean step
+// μ += ρΛ⁻¹g uses the whole of Λ (a damped Newton step in μ, which
+// converges where the diagonal alone would zigzag).
+func (m *MeanField) NaturalStep(dst []float64, rho float64, g []float64, h mat.Symmetric) bool {
 	d := len(m.mu)
-	diff, pd := p.offset(m.mu)
-	kl := p.logDet - float64(d)
+	if len(g) != d || h.SymmetricDim() != d || len(dst) != m.Len() {
+		panic(ErrDim)
+	}
+	lam := mat.NewSymDense(d, nil)
 	for i := 0; i < d; i++ {
-		s2 := m.sigma[i] * m.sigma[i]
-		kl += p.pdiag[i]*s2 + diff[i]*pd[i] - 2*m.omega[i]
-		if grad != nil {
-			grad[i] += alpha * pd[i]
-			grad[d+i] += alpha * (p.pdiag[i]*s2 - 1)
+		for j := 0; j <= i; j++ {
+			v := -rho * h.At(i, j)
+			if i == j {
+				v += (1 - rho) / (m.sigma[i] * m.sigma[i])
+			}
+			lam.SetSym(i, j, v)
 		}
 	}
-	return 0.5 * kl
+	delta, ok := solvePD(lam, g)
+	if !ok {
+		return false
+	}
+	for i := 0; i < d; i++ {
+		p := lam.At(i, i)
+		if !(p > 0) {
+			return false
+		}
+		dst[i] = m.mu[i] + rho*delta[i]
+		dst[d+i] = -0.5 * math.Log(p)
+	}
+	return allFinite(dst)
 }

@@ -11,6 +11,12 @@ import (
 var constructors = map[string]func(d, rank int) (Family, error){
 	"meanfield": func(d, _ int) (Family, error) { return NewMeanField(d), nil },
 	"fullrank":  func(d, _ int) (Family, error) { return NewFullRank(d), nil },
+	"lowrank": func(d, rank int) (Family, error) {
+		if rank < 1 {
+			return nil, fmt.Errorf("family: lowrank needs a rank of at least 1, not %d", rank)
+		}
+		return NewLowRank(d, rank), nil
+	},
 }
 
 // Names returns the names New accepts, sorted.

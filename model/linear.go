@@ -137,13 +137,14 @@ type Linear struct {
 	groupAt []int // θ index of group g's first coefficient
 	kRow    int   // leading ψ coordinates that row terms depend on
 	proper  bool
+	layout  Layout
 
 	scratch sync.Pool
 }
 
 var (
-	_ Differentiable = (*Linear)(nil)
-	_ Rows           = (*Linear)(nil)
+	_ Predictors  = (*Linear)(nil)
+	_ WarmStarter = (*Linear)(nil)
 )
 
 // NewLinear checks t and returns the model.
@@ -245,7 +246,55 @@ func NewLinear(t Terms) (*Linear, error) {
 		at += len(gr.Levels)
 	}
 	m.d = at
+	m.layout = m.buildLayout()
 	return m, nil
+}
+
+// buildLayout describes m as a Predictors model.
+func (m *Linear) buildLayout() Layout {
+	l := Layout{Lik: m.t.Lik, AuxAt: m.auxAt, X: m.t.X, DenseAt: m.coefAt, Offset: m.t.Offset}
+	if m.p == 0 {
+		l.X = nil
+	}
+	for j := 0; j < m.p; j++ {
+		l.Priors = append(l.Priors, CoordPrior{At: m.coefAt + j, Kind: RealPrior, Prior: m.CoefPrior(j)})
+	}
+	for k := 0; k < m.kl; k++ {
+		l.Priors = append(l.Priors, CoordPrior{At: m.auxAt[k], Kind: LogPositive, Prior: m.AuxPrior(k)})
+	}
+	for g, gr := range m.t.Groups {
+		l.Priors = append(l.Priors, CoordPrior{At: m.sdAt[g], Kind: LogPositive, Prior: gr.SD})
+		scale := -1
+		if gr.Centered {
+			scale = m.sdAt[g]
+		}
+		for lv := range gr.Levels {
+			l.Priors = append(l.Priors, CoordPrior{At: m.groupAt[g] + lv, Kind: ScaledNormal, ScaleAt: scale})
+		}
+		t := Term{At: m.groupAt[g], Index: gr.Index, Value: gr.Value, ScaleAt: -1}
+		if !gr.Centered {
+			t.ScaleAt = m.sdAt[g]
+		}
+		l.Terms = append(l.Terms, t)
+	}
+	return l
+}
+
+// Layout describes m (see Predictors).
+func (m *Linear) Layout() *Layout { return &m.layout }
+
+// Easier returns, for a model with non-centered groups, the same model with
+// every group centered and the map from its θ to m's; the centered form
+// has an expected Hessian, so natural-gradient steps fit it fast.
+func (m *Linear) Easier() (LogDensity, func(dst, theta []float64), bool) {
+	if !m.layout.Scaled() {
+		return nil, nil, false
+	}
+	c, err := m.Reparameterize(true)
+	if err != nil {
+		return nil, nil, false
+	}
+	return c, func(dst, theta []float64) { m.MapFrom(dst, c, theta) }, true
 }
 
 func (m *Linear) colName(j int) string {

@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/govi-dev/govi/conformance"
 	"github.com/govi-dev/govi/internal/testmodel"
 	"github.com/govi-dev/govi/model"
 	"github.com/govi-dev/govi/transform"
@@ -318,5 +319,48 @@ func TestReparameterize(t *testing.T) {
 		if math.Abs(back[i]-th[i]) > 1e-12 {
 			t.Errorf("round trip θ[%d] = %g, want %g", i, back[i], th[i])
 		}
+	}
+}
+
+// Every model keeps the contracts (conformance.Model): gradients, row
+// subsets, and, for Predictors models, a Layout that describes exactly the
+// model's log density and gradient.
+func TestConformance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	points := func(d int) [][]float64 {
+		var ps [][]float64
+		for r := 0; r < 3; r++ {
+			th := make([]float64, d)
+			for i := range th {
+				th[i] = 0.5 * rng.NormFloat64()
+			}
+			ps = append(ps, th)
+		}
+		return ps
+	}
+	c := testmodel.NewConjugate(30, 3, 2)
+	models := []model.LogDensity{eightSchools(t, true), eightSchools(t, false), c.Linear(), c.General()}
+	for _, m := range models {
+		if err := conformance.Model(m, points(m.Dim())...); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// A Layout that does not describe its model is caught: the eight-schools
+// model with the intercept's prior dropped from its description.
+type lyingLayout struct {
+	*model.Linear
+	l model.Layout
+}
+
+func (m lyingLayout) Layout() *model.Layout { return &m.l }
+
+func TestConformanceCatchesLayout(t *testing.T) {
+	m := eightSchools(t, false)
+	l := *m.Layout()
+	l.Priors = l.Priors[1:] // forget the prior of the intercept
+	if err := conformance.Model(lyingLayout{m, l}, []float64{0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.4}); err == nil {
+		t.Error("a layout that forgets a prior passed")
 	}
 }

@@ -434,7 +434,7 @@ func TestOptimum(t *testing.T) {
 func locScale(q family.Family) (mean, sd []float64) {
 	d := q.Dim()
 	c := mat.NewSymDense(d, nil)
-	q.Cov(c)
+	q.(family.Gaussian).Cov(c)
 	sd = make([]float64, d)
 	for i := range sd {
 		sd[i] = math.Sqrt(c.At(i, i))

@@ -1,0 +1,367 @@
+package family
+
+import (
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+var (
+	_ Gaussian = (*LowRank)(nil)
+	_ Matcher  = (*LowRank)(nil)
+)
+
+// LowRank is the Gaussian family with covariance Σ = D² + BBᵀ, D diagonal
+// and B a d×k factor (Ong, Nott & Smith 2018; NumPyro's
+// AutoLowRankMultivariateNormal). Draws are θ = μ + D⊙ε₁ + Bε₂ with ε₁ of
+// length d and ε₂ of length k. Its parameters are φ = (μ, log D, B) with B
+// row-major, d(k+2) in all against d(d+3)/2 for FullRank, and every φ is
+// valid. Log densities, the entropy and its gradient use the matrix
+// determinant lemma and Woodbury's identity through the k×k capacitance
+// M = I + WᵀW, W = D⁻¹B, at O(dk²).
+//
+// It has no natural-gradient step (the step's dense d×d precision is what
+// the family exists to avoid): fit it with L-BFGS or a stochastic method.
+type LowRank struct {
+	d, k   int
+	mu     []float64
+	omega  []float64 // log D
+	dsd    []float64 // D
+	b      []float64 // d×k
+	w      []float64 // W = D⁻¹B, d×k
+	minv   []float64 // M⁻¹, k×k
+	mchol  mat.Cholesky
+	logDet float64 // log|Σ|
+	pool   sync.Pool
+}
+
+// NewLowRank returns the rank-k family on R^d with μ = 0 and unit
+// marginal variances: B has small fixed pseudo-random entries (|Bᵢ|² ≤ 0.09,
+// from a ChaCha8 stream with a constant seed) and Dᵢ² = 1 − |Bᵢ|². B must
+// not start at zero, where the ELBO's gradient in B vanishes (Σ depends on
+// B through BBᵀ). k must be at least 1.
+func NewLowRank(d, k int) *LowRank {
+	if k < 1 {
+		panic("family: LowRank needs rank k ≥ 1")
+	}
+	f := &LowRank{
+		d: d, k: k,
+		mu: make([]float64, d), omega: make([]float64, d), dsd: make([]float64, d),
+		b: make([]float64, d*k), w: make([]float64, d*k), minv: make([]float64, k*k),
+	}
+	rng := rand.New(rand.NewChaCha8([32]byte{'g', 'o', 'v', 'i', 'l', 'o', 'w', 'r', 'a', 'n', 'k'}))
+	s := 0.1 / math.Sqrt(float64(k))
+	for a := 0; a < d; a++ {
+		row := f.b[a*k : (a+1)*k]
+		for j := range row {
+			row[j] = s * math.Max(-3, math.Min(3, rng.NormFloat64()))
+		}
+		f.dsd[a] = math.Sqrt(1 - floats.Dot(row, row))
+		f.omega[a] = math.Log(f.dsd[a])
+	}
+	f.update()
+	return f
+}
+
+// Rank returns k.
+func (f *LowRank) Rank() int { return f.k }
+
+// Dim returns d.
+func (f *LowRank) Dim() int { return f.d }
+
+// Len returns d(k+2).
+func (f *LowRank) Len() int { return f.d * (f.k + 2) }
+
+// NoiseDim returns d + k.
+func (f *LowRank) NoiseDim() int { return f.d + f.k }
+
+// Params stores (μ, log D, B) in dst.
+func (f *LowRank) Params(dst []float64) []float64 {
+	if dst == nil {
+		dst = make([]float64, f.Len())
+	}
+	d := f.d
+	copy(dst[:d], f.mu)
+	copy(dst[d:2*d], f.omega)
+	copy(dst[2*d:], f.b)
+	return dst
+}
+
+// SetParams sets (μ, log D, B) from phi.
+func (f *LowRank) SetParams(phi []float64) {
+	if len(phi) != f.Len() {
+		panic(ErrDim)
+	}
+	d := f.d
+	copy(f.mu, phi[:d])
+	copy(f.omega, phi[d:2*d])
+	copy(f.b, phi[2*d:])
+	for i, w := range f.omega {
+		f.dsd[i] = math.Exp(w)
+	}
+	f.update()
+}
+
+// update recomputes W, the capacitance's factorization, M⁻¹ and log|Σ|.
+func (f *LowRank) update() {
+	d, k := f.d, f.k
+	for a := 0; a < d; a++ {
+		for j := 0; j < k; j++ {
+			f.w[a*k+j] = f.b[a*k+j] / f.dsd[a]
+		}
+	}
+	m := mat.NewSymDense(k, nil)
+	blas64.Syrk(blas.Trans, 1, blas64.General{Rows: d, Cols: k, Stride: k, Data: f.w}, 0, m.RawSymmetric())
+	for j := 0; j < k; j++ {
+		m.SetSym(j, j, m.At(j, j)+1)
+	}
+	// M = I + WᵀW is positive definite for any finite W; a failure here
+	// means non-finite parameters, which then propagate as NaN.
+	if !f.mchol.Factorize(m) {
+		for i := range f.minv {
+			f.minv[i] = math.NaN()
+		}
+		f.logDet = math.NaN()
+		return
+	}
+	var inv mat.SymDense
+	if err := f.mchol.InverseTo(&inv); err != nil {
+		for i := range f.minv {
+			f.minv[i] = math.NaN()
+		}
+	} else {
+		for i := 0; i < k; i++ {
+			for j := 0; j < k; j++ {
+				f.minv[i*k+j] = inv.At(i, j)
+			}
+		}
+	}
+	f.logDet = f.mchol.LogDet() + 2*floats.Sum(f.omega)
+}
+
+// matchIter bounds the principal-axis iterations of MatchMoments.
+const matchIter = 50
+
+// MatchMoments sets μ = mean and fits D and B to cov by principal-axis
+// factor analysis on the correlation matrix R = V^{-½} cov V^{-½},
+// V = diag(cov): starting from uniquenesses u = 1 − (the squared loadings
+// of the top k eigenvectors), it repeats W = U_k Λ_k^½ from the
+// eigendecomposition of R − diag(u) and u = 1 − diag(WWᵀ) until u settles
+// (at most 50 times), which recovers a covariance that is exactly diagonal
+// plus rank k. Then B = V^½W and D² = diag(cov) − diag(BBᵀ), so the
+// marginal variances are matched exactly; rows whose loadings would leave
+// less than 10⁻⁶ of the variance to D are shrunk.
+func (f *LowRank) MatchMoments(mean []float64, cov mat.Symmetric) error {
+	d, k := f.d, f.k
+	if len(mean) != d || cov.SymmetricDim() != d {
+		return ErrDim
+	}
+	sd := make([]float64, d)
+	for a := range sd {
+		v := cov.At(a, a)
+		if !(v > 0) || math.IsInf(v, 0) {
+			return errNotPD
+		}
+		sd[a] = math.Sqrt(v)
+	}
+	r := mat.NewSymDense(d, nil)
+	for i := 0; i < d; i++ {
+		for j := 0; j <= i; j++ {
+			r.SetSym(i, j, cov.At(i, j)/(sd[i]*sd[j]))
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(r, false) {
+		return errNotPD
+	}
+	if eig.Values(nil)[0] <= 0 {
+		return errNotPD
+	}
+	kk := min(k, d)
+	w := mat.NewDense(d, kk, nil)
+	u := make([]float64, d)
+	for i := range u {
+		u[i] = 1
+	}
+	red := mat.NewSymDense(d, nil)
+	var vecs mat.Dense
+	for it := 0; it < matchIter; it++ {
+		red.CopySym(r)
+		if it > 0 {
+			for i := 0; i < d; i++ {
+				red.SetSym(i, i, 1-u[i])
+			}
+		}
+		if !eig.Factorize(red, true) {
+			return errNotPD
+		}
+		vals := eig.Values(nil) // ascending
+		eig.VectorsTo(&vecs)
+		for j := 0; j < kk; j++ {
+			c := d - 1 - j
+			s := math.Sqrt(math.Max(vals[c], 0))
+			for a := 0; a < d; a++ {
+				w.Set(a, j, vecs.At(a, c)*s)
+			}
+		}
+		change := 0.0
+		for a := 0; a < d; a++ {
+			row := w.RawRowView(a)
+			nu := math.Max(1-floats.Dot(row, row), 1e-6)
+			change = math.Max(change, math.Abs(nu-u[a]))
+			u[a] = nu
+		}
+		if change < 1e-12 {
+			break
+		}
+	}
+	copy(f.mu, mean)
+	for a := 0; a < d; a++ {
+		row := f.b[a*k : (a+1)*k]
+		clear(row)
+		wa := w.RawRowView(a)
+		ll := floats.Dot(wa, wa)
+		shrink := 1.0
+		if ll > 1-1e-6 {
+			shrink = math.Sqrt((1 - 1e-6) / ll)
+		}
+		for j := 0; j < kk; j++ {
+			row[j] = sd[a] * wa[j] * shrink
+		}
+		f.dsd[a] = math.Sqrt(cov.At(a, a) - floats.Dot(row, row))
+		f.omega[a] = math.Log(f.dsd[a])
+	}
+	f.update()
+	return nil
+}
+
+// ScaleBy multiplies D and B by c (W and M are unchanged).
+func (f *LowRank) ScaleBy(c float64) {
+	lc := math.Log(c)
+	for i := range f.omega {
+		f.omega[i] += lc
+		f.dsd[i] = math.Exp(f.omega[i])
+	}
+	floats.Scale(c, f.b)
+	f.update()
+}
+
+// Factor returns μ, D and B.
+func (f *LowRank) Factor() Factor { return Factor{Mu: f.mu, D: f.dsd, B: f.b, K: f.k} }
+
+// Transform stores θ = μ + D⊙ε[:d] + Bε[d:] in theta.
+func (f *LowRank) Transform(theta, eps []float64) {
+	d, k := f.d, f.k
+	e2 := eps[d : d+k]
+	for a := 0; a < d; a++ {
+		theta[a] = f.mu[a] + f.dsd[a]*eps[a] + floats.Dot(f.b[a*k:(a+1)*k], e2)
+	}
+}
+
+// Backprop adds w·(∂θ/∂φ)ᵀg to dphi: ∂/∂μ = g, ∂/∂log Dₐ = gₐεₐDₐ,
+// ∂/∂Bₐⱼ = gₐε_{d+j}.
+func (f *LowRank) Backprop(dphi []float64, w float64, g, eps []float64) {
+	d, k := f.d, f.k
+	e2 := eps[d : d+k]
+	gb := dphi[2*d:]
+	for a := 0; a < d; a++ {
+		wg := w * g[a]
+		dphi[a] += wg
+		dphi[d+a] += wg * eps[a] * f.dsd[a]
+		if wg != 0 {
+			floats.AddScaled(gb[a*k:(a+1)*k], wg, e2)
+		}
+	}
+}
+
+// BackpropFactor adds the φ-gradient given ∂/∂μ, ∂/∂D and ∂/∂B.
+func (f *LowRank) BackpropFactor(dphi, gmu, gD, gB []float64) {
+	d := f.d
+	floats.Add(dphi[:d], gmu)
+	if gD != nil {
+		for a := 0; a < d; a++ {
+			dphi[d+a] += gD[a] * f.dsd[a]
+		}
+	}
+	if gB != nil {
+		floats.Add(dphi[2*d:], gB)
+	}
+}
+
+// Entropy returns ½d(1 + log 2π) + ½log|Σ|, log|Σ| = 2Σlog Dₐ + log|M|,
+// and adds its gradient: ∂H/∂Σ = ½Σ⁻¹, so ∂H/∂log Dₐ = 1 − WₐM⁻¹Wₐᵀ and
+// ∂H/∂B = Σ⁻¹B = D⁻¹WM⁻¹.
+func (f *LowRank) Entropy(grad []float64) float64 {
+	d, k := f.d, f.k
+	h := 0.5*float64(d)*(1+log2Pi) + 0.5*f.logDet
+	if grad == nil {
+		return h
+	}
+	gb := grad[2*d:]
+	t := f.scratch()
+	defer f.pool.Put(t)
+	for a := 0; a < d; a++ {
+		wa := f.w[a*k : (a+1)*k]
+		// t = WₐM⁻¹.
+		for j := 0; j < k; j++ {
+			t[j] = floats.Dot(wa, f.minv[j*k:(j+1)*k])
+		}
+		grad[d+a] += 1 - floats.Dot(t[:k], wa)
+		floats.AddScaled(gb[a*k:(a+1)*k], 1/f.dsd[a], t[:k])
+	}
+	return h
+}
+
+func (f *LowRank) scratch() []float64 {
+	if s, ok := f.pool.Get().([]float64); ok && len(s) >= f.k {
+		return s
+	}
+	return make([]float64, f.k)
+}
+
+// LogProb returns log q(θ) = −½(d log 2π + log|Σ| + zᵀΣ⁻¹z), with
+// zᵀΣ⁻¹z = |y|² − tᵀM⁻¹t, y = D⁻¹(θ − μ), t = Wᵀy.
+func (f *LowRank) LogProb(theta []float64) float64 {
+	d, k := f.d, f.k
+	t := f.scratch()
+	defer f.pool.Put(t)
+	t = t[:k]
+	clear(t)
+	yy := 0.0
+	for a := 0; a < d; a++ {
+		y := (theta[a] - f.mu[a]) / f.dsd[a]
+		yy += y * y
+		floats.AddScaled(t, y, f.w[a*k:(a+1)*k])
+	}
+	quad := yy
+	for i := 0; i < k; i++ {
+		quad -= t[i] * floats.Dot(f.minv[i*k:(i+1)*k], t)
+	}
+	return -0.5 * (float64(d)*log2Pi + f.logDet + quad)
+}
+
+// Mean stores μ in dst.
+func (f *LowRank) Mean(dst []float64) []float64 {
+	if dst == nil {
+		dst = make([]float64, f.d)
+	}
+	copy(dst, f.mu)
+	return dst
+}
+
+// Cov stores D² + BBᵀ in dst.
+func (f *LowRank) Cov(dst *mat.SymDense) {
+	d, k := f.d, f.k
+	if dst.IsEmpty() {
+		dst.ReuseAsSym(d)
+	}
+	blas64.Syrk(blas.NoTrans, 1, blas64.General{Rows: d, Cols: k, Stride: k, Data: f.b}, 0, dst.RawSymmetric())
+	for a := 0; a < d; a++ {
+		dst.SetSym(a, a, dst.At(a, a)+f.dsd[a]*f.dsd[a])
+	}
+}
