@@ -150,7 +150,7 @@ func (g *glmEval) curvature(grad []float64, hess *mat.SymDense, q family.Family)
 }
 
 // curvChunk is the row pass: per row the ELBO term, E[ℓ'] x (into E[∇]),
-// E[ℓ''] x xᵀ (lower triangle, by axpy over the contiguous dense
+// E[ℓ”] x xᵀ (lower triangle, by axpy over the contiguous dense
 // columns), and the auxiliary-parameter blocks.
 func (g *glmEval) curvChunk(w, c int) {
 	lo, hi := parallel.Range(g.n, g.chunks, c)
