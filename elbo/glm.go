@@ -577,33 +577,47 @@ func (g *glmEval) sparse(i int, s *glmScratch) {
 // project computes m_r, b_r, Σ D²x², and u_r = C⁻¹B_ψb_r for every key
 // of row i (the dense columns belong to key 0).
 func (g *glmEval) project(xrow []float64, s *glmScratch) {
-	R, k := len(g.keys), g.k
+	R, k, kf := len(g.keys), g.k, g.kf
 	fac := &g.fac
+	mu, dd, bb := fac.Mu, fac.D, fac.B
 	for r := 0; r < R; r++ {
 		s.mr[r], s.dsq[r] = 0, 0
 		clear(s.b[r])
 	}
-	add := func(r, a int, xa float64) {
-		s.mr[r] += xa * fac.Mu[a]
-		if g.hasD {
-			v := xa * fac.D[a]
+	// Dense columns, the hot loop: row a of B has RowLen(a) entries.
+	da := g.lay.DenseAt
+	m0, q0, b0 := 0.0, 0.0, s.b[0]
+	for j, xa := range xrow {
+		if xa == 0 {
+			continue
+		}
+		a := da + j
+		m0 += xa * mu[a]
+		if dd != nil {
+			v := xa * dd[a]
+			q0 += v * v
+		}
+		if kf > 0 {
+			n := fac.RowLen(a)
+			floats.AddScaled(b0[:n], xa, bb[a*kf:a*kf+n])
+		}
+	}
+	s.mr[0], s.dsq[0] = m0, q0
+	for t, a := range s.si {
+		r, xa := s.sk[t], s.sx[t]
+		s.mr[r] += xa * mu[a]
+		if dd != nil {
+			v := xa * dd[a]
 			s.dsq[r] += v * v
 		}
-		if g.kf > 0 {
-			floats.AddScaled(s.b[r][:fac.RowLen(a)], xa, fac.Row(a))
+		if kf > 0 {
+			n := fac.RowLen(a)
+			floats.AddScaled(s.b[r][:n], xa, bb[a*kf:a*kf+n])
 		}
-	}
-	for j, xa := range xrow {
-		if xa != 0 {
-			add(0, g.lay.DenseAt+j, xa)
-		}
-	}
-	for t, a := range s.si {
-		add(s.sk[t], a, s.sx[t])
 	}
 	for r := 0; r < R; r++ {
 		u := s.u[r]
-		if g.kf == 0 {
+		if kf == 0 {
 			clear(u)
 			continue
 		}
@@ -622,7 +636,10 @@ func (g *glmEval) project(xrow []float64, s *glmScratch) {
 	}
 	for r := 0; r < R; r++ {
 		for r2 := 0; r2 <= r; r2++ {
-			v := floats.Dot(s.b[r], s.b[r2]) - floats.Dot(s.u[r], s.u[r2])
+			v := floats.Dot(s.b[r], s.b[r2])
+			if k > 0 {
+				v -= floats.Dot(s.u[r], s.u[r2])
+			}
 			if r == r2 {
 				v += s.dsq[r]
 			}
@@ -748,8 +765,11 @@ func (g *glmEval) scatter(xrow []float64, c int, s *glmScratch) {
 	gmu, gB, gC := g.cgmu[c], g.cgB[c], g.cgC[c]
 	gD := g.cgD[c]
 	for r := 0; r < R; r++ {
-		y := s.y
-		if kf > 0 {
+		// y = ∂F/∂b_r, or, in the common case of one key and no shared
+		// block in B, the coefficient ycoef of y = ycoef·b_0.
+		y, ycoef := s.b[0], s.gamma[0]
+		if kf > 0 && (R > 1 || k > 0) {
+			y, ycoef = s.y, 1
 			clear(y)
 			for r2 := 0; r2 < R; r2++ {
 				floats.AddScaled(y, s.gamma[r*R+r2], s.b[r2])
@@ -777,27 +797,36 @@ func (g *glmEval) scatter(xrow []float64, c int, s *glmScratch) {
 				}
 			}
 		}
-		grr := s.gamma[r*R+r]
-		apply := func(a int, xa float64) {
-			gmu[a] += xa * s.alpha[r]
-			if g.hasD {
-				gD[a] += grr * xa * xa * fac.D[a]
-			}
-			if kf > 0 {
-				n := fac.RowLen(a)
-				floats.AddScaled(gB[a*kf:a*kf+n], xa, y[:n])
-			}
-		}
+		grr, ar := s.gamma[r*R+r], s.alpha[r]
 		if r == 0 {
+			da := g.lay.DenseAt
 			for j, xa := range xrow {
-				if xa != 0 {
-					apply(g.lay.DenseAt+j, xa)
+				if xa == 0 {
+					continue
+				}
+				a := da + j
+				gmu[a] += xa * ar
+				if gD != nil {
+					gD[a] += grr * xa * xa * fac.D[a]
+				}
+				if kf > 0 {
+					n := fac.RowLen(a)
+					floats.AddScaled(gB[a*kf:a*kf+n], xa*ycoef, y[:n])
 				}
 			}
 		}
 		for t, a := range s.si {
-			if s.sk[t] == r {
-				apply(a, s.sx[t])
+			if s.sk[t] != r {
+				continue
+			}
+			xa := s.sx[t]
+			gmu[a] += xa * ar
+			if gD != nil {
+				gD[a] += grr * xa * xa * fac.D[a]
+			}
+			if kf > 0 {
+				n := fac.RowLen(a)
+				floats.AddScaled(gB[a*kf:a*kf+n], xa*ycoef, y[:n])
 			}
 		}
 	}
