@@ -10,7 +10,8 @@
 //     gradient, or the structured model.Linear for GLM-like likelihoods;
 //   - a variational family (package family): mean-field or full-rank Gaussian;
 //   - an ELBO estimator (package elbo): Monte Carlo or Gauss-Hermite quadrature;
-//   - an optimizer (package optim): gradient ascent, Adam, or L-BFGS.
+//   - an optimizer (package optim): gradient ascent, Adam, L-BFGS, natural
+//     gradient, or a Fallback chain of them.
 //
 // Fit runs them and returns the fitted family with the ELBO trace and the
 // reason it stopped.
