@@ -29,13 +29,29 @@ type Curved interface {
 var ErrNotCurved = errors.New("optim: the objective does not provide curvature")
 
 // NaturalGradient maximizes a deterministic objective with damped
-// second-order steps supplied by a Curved objective. For Gaussian
-// variational inference the full step is the fixed point
+// second-order steps supplied by a Curved objective; given any other
+// objective, Maximize returns a Failed result with Err ErrNotCurved. For
+// Gaussian variational inference the full step is the fixed point
 // Σ⁻¹ ← −E_q[∇² log p], μ ← μ + Σ E_q[∇ log p] (Opper & Archambeau 2009),
 // and a step of size ρ interpolates the natural parameters (Khan & Lin
-// 2017). A step is accepted when the objective does not decrease; otherwise
-// ρ is halved. ρ doubles again (up to 1) after each accepted step, so near
-// the optimum the method takes full steps and converges in few iterations.
+// 2017). A step is accepted when the objective does not decrease (beyond
+// a relative 10⁻¹⁴, its rounding) and is finite; otherwise it is rejected
+// and ρ is halved, up to 40 times. ρ doubles again (up to 1) after each
+// accepted step, so near the optimum the method takes full steps and
+// converges in few iterations. The zero value is usable.
+//
+// Maximize uses these Settings fields:
+//   - If MaxIter is 0, it will be defaulted to 500.
+//   - If FuncTol is 0, it will be defaulted to 1e-12. The run converges
+//     when a full step changes the objective by at most
+//     FuncTol·max(1, |f|): near the fixed point the iteration contracts
+//     fast, so the remaining error is far smaller than that last change.
+//   - Callback.
+//
+// The other fields are ignored. When no damped step improves the
+// objective, the run counts as converged if the gradient norm reported by
+// Curvature is small relative to the size of f, as for LBFGS, and as
+// Failed otherwise.
 type NaturalGradient struct{}
 
 var _ Method = (*NaturalGradient)(nil)
@@ -46,32 +62,23 @@ func (*NaturalGradient) Stochastic() bool { return false }
 // String names the method.
 func (*NaturalGradient) String() string { return "natural gradient" }
 
-// Maximize implements Method. It converges when a full step changes the
-// objective by at most FuncTol·max(1, |f|) (zero means 1e-12): near the
-// fixed point the iteration contracts fast, so the remaining error is far
-// smaller than that last change.
+// Maximize implements Method with the settings documented on
+// NaturalGradient.
 func (*NaturalGradient) Maximize(ctx context.Context, obj Objective, x0 []float64, s Settings) Result {
 	n := len(x0)
-	res := Result{X: append([]float64(nil), x0...)}
+	res := Result{X: clone(x0)}
 	c, ok := obj.(Curved)
 	if !ok {
-		res.Status, res.Message = Failed, ErrNotCurved.Error()
-		return res
+		return cannotRun(obj, x0, ErrNotCurved)
 	}
-	maxIter := s.MaxIter
-	if maxIter <= 0 {
-		maxIter = 500
-	}
-	funcTol := s.FuncTol
-	if funcTol <= 0 {
-		funcTol = 1e-12
-	}
+	cfg := naturalGradientConfig(s)
+	maxIter, funcTol := cfg.maxIter, cfg.funcTol
 	x := res.X
 	xn := make([]float64, n)
 	f, gnorm, err := c.Curvature(x)
 	res.Evals++
 	if err != nil {
-		res.Status, res.F = Failed, f
+		res.Status, res.F, res.Err = Failed, f, err
 		res.Message = "cannot compute the curvature: " + err.Error()
 		return res
 	}
@@ -84,7 +91,7 @@ func (*NaturalGradient) Maximize(ctx context.Context, obj Objective, x0 []float6
 	rho := 1.0
 	for it := 1; it <= maxIter; it++ {
 		if err := ctx.Err(); err != nil {
-			res.Status, res.Message = Canceled, "canceled: "+err.Error()
+			res.Status, res.Message, res.Err = Canceled, "canceled: "+err.Error(), err
 			break
 		}
 		accepted := false
@@ -104,7 +111,7 @@ func (*NaturalGradient) Maximize(ctx context.Context, obj Objective, x0 []float6
 			rho *= 0.5
 		}
 		if !accepted {
-			if gnorm <= 1e-3*math.Sqrt(math.Max(1, math.Abs(f))) {
+			if flat(gnorm, f) {
 				res.Status = Converged
 				res.Message = fmt.Sprintf("no step improves the objective (flat to machine precision); gradient norm %.3g", gnorm)
 			} else {
@@ -121,7 +128,7 @@ func (*NaturalGradient) Maximize(ctx context.Context, obj Objective, x0 []float6
 		res.Trace = append(res.Trace, f)
 		if s.Callback != nil {
 			if err := s.Callback(Progress{Iter: it, F: f, Evals: res.Evals, Max: maxIter}); err != nil {
-				res.Status, res.Message = Canceled, "stopped: "+err.Error()
+				res.Status, res.Message, res.Err = Canceled, "stopped: "+err.Error(), err
 				break
 			}
 		}

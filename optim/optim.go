@@ -1,8 +1,33 @@
-// Package optim maximizes an objective (the ELBO) over the variational
-// parameters: plain gradient ascent with a step-size schedule and Adam for
-// stochastic objectives, and L-BFGS (gonum's optimize) for deterministic
-// ones. Every method rejects a step whose objective or gradient is not
-// finite, retries it smaller, and reports why it stopped as a Status.
+// Package optim maximizes an objective, such as the ELBO over the
+// variational parameters. Five methods implement Method:
+//
+//   - GradientAscent: stochastic gradient ascent with a step-size Schedule
+//     (Constant, or the Robbins-Monro Decay), for noisy objectives;
+//   - Adam: the adaptive-moment method of Kingma & Ba, for noisy objectives;
+//   - LBFGS: limited-memory BFGS (gonum's optimize), for deterministic
+//     objectives;
+//   - NaturalGradient: damped second-order steps proposed by an objective
+//     that implements Curved, for deterministic objectives;
+//   - Fallback: several methods in turn, each starting where the previous
+//     one stopped, until one converges.
+//
+// A method maximizes an Objective from a starting point under Settings
+// and returns a Result. The zero Settings is usable: a zero field selects
+// the default of the method, and each method documents the fields it uses
+// and their defaults. The zero value of every method type is usable too
+// (though a Fallback with no methods can only report ErrNoMethods), and a
+// method value holds only its configuration, so one value can serve any
+// number of runs, concurrently as well.
+//
+// A badly behaved objective makes a run fail, not panic. Every method
+// rejects a step whose objective or gradient is not finite and retries it
+// smaller, and every Result carries parameters X (never nil): where the
+// run ended, or a copy of the starting point. The Result's Status says why
+// the run stopped (Converged, IterationLimit, Failed or Canceled), its
+// Message says it in words, and its Err holds the error behind a failure
+// or cancellation, if any: ErrNoMethods, ErrNotCurved, the context's
+// error, or the one returned by Settings.Callback, either of which stops
+// a run after the current iteration.
 package optim
 
 import (
@@ -14,20 +39,22 @@ import (
 
 // Objective is a function to maximize.
 type Objective interface {
-	// Eval returns f(x) and, if grad is not nil, stores ∇f(x) there.
+	// Eval returns f(x) and, if grad is not nil, stores ∇f(x) there. A
+	// stochastic objective returns an unbiased estimate of both.
 	Eval(grad, x []float64) float64
 }
 
 // Status says why a run stopped.
 type Status int
 
-// Stop reasons.
+// Stop reasons. NotTerminated is the zero Status; no method of this
+// package returns it.
 const (
 	NotTerminated  Status = iota
 	Converged             // a convergence test passed
 	IterationLimit        // MaxIter reached first
-	Failed                // no finite step could be found, or the method failed
-	Canceled              // the context was canceled or the callback asked to stop
+	Failed                // no finite step could be found, or the method could not run
+	Canceled              // the context was canceled or the callback returned an error
 )
 
 func (s Status) String() string {
@@ -51,71 +78,80 @@ type Progress struct {
 	Iter  int     // completed iterations
 	F     float64 // objective at this iteration (an estimate when stochastic)
 	Evals int     // objective evaluations so far
-	Max   int     // iteration limit
+	Max   int     // iteration limit in effect (MaxIter or the method's default)
 }
 
-// Settings controls a run. Zero values select the documented defaults.
+// Settings controls a run. The zero value is usable: a field that is zero
+// (or, unless documented otherwise, negative) selects the default of the
+// method, and a method ignores the fields it does not use. The defaults
+// differ between methods and are documented on each: GradientAscent,
+// Adam, LBFGS and NaturalGradient. Fallback passes the Settings to each
+// of its methods unchanged.
 type Settings struct {
-	// MaxIter limits major iterations. Zero means 10000 for stochastic
-	// methods and 2000 for L-BFGS.
+	// MaxIter limits the number of iterations. Used by all methods.
 	MaxIter int
 
-	// TolRelObj is the stochastic convergence tolerance, as Stan's
-	// tol_rel_obj: the objective is averaged over windows of Window
-	// iterations, and the run converges when the mean or the median of the
-	// last Span relative changes between window averages falls below it.
-	// Zero means 1e-4 (Stan's default of 1e-2 stops far too early; see
-	// shared/anchors). Relative changes use max(|f|, 1) as denominator so
-	// an objective near zero does not prevent convergence, and a change
+	// TolRelObj is the convergence tolerance of GradientAscent and Adam,
+	// as Stan's tol_rel_obj: the objective is averaged over windows of
+	// Window iterations, and the run converges when the mean or the median
+	// of the last Span relative changes between window averages falls
+	// below it. Relative changes use max(|f|, 1) as denominator so an
+	// objective near zero does not prevent convergence, and a change
 	// smaller than two Monte Carlo standard errors of the window averages
-	// counts as zero, so noise alone does not prevent it either.
+	// counts as zero, so noise alone does not prevent it either. (Stan's
+	// default of 1e-2 stops far too early; see shared/anchors.)
 	TolRelObj float64
-	// Window is the number of iterations per averaging window; zero means 50.
+	// Window is the number of iterations per averaging window
+	// (GradientAscent and Adam).
 	Window int
-	// Span is the number of window-to-window relative changes tested; zero
-	// means 4.
+	// Span is the number of window-to-window relative changes tested
+	// (GradientAscent and Adam).
 	Span int
-	// Stationarity: unless negative, stochastic convergence also requires
-	// the gradient averaged over the last window to be statistically zero
-	// (a χ² test on the per-coordinate means), because a flat ELBO can hide
-	// parameters that still drift.
+	// Stationarity: if it is 0 or positive, the convergence of
+	// GradientAscent and Adam also requires the gradient averaged over the
+	// last window to be statistically zero (a χ² test on the
+	// per-coordinate means), because a flat objective can hide parameters
+	// that still drift; if it is negative, the test is skipped.
 	Stationarity int
-	// Anneal is the number of windows run after the convergence test
-	// passes, halving the step in each; the result is the average of the
-	// iterates over the last two of them (Polyak-Ruppert averaging). A
-	// constant step leaves the iterates jittering around the optimum by an
-	// amount that grows with the step; annealing and averaging remove most
-	// of it. Zero means 4; negative disables annealing, and the result is
-	// then the average over the last window.
+	// Anneal is the number of windows GradientAscent and Adam run after
+	// the convergence test passes, halving the step in each; the result is
+	// the average of the iterates over the last two of them, or over the
+	// only one if Anneal is 1 (Polyak-Ruppert averaging). A constant step
+	// leaves the iterates jittering around the optimum by an amount that
+	// grows with the step; annealing and averaging remove most of it. If
+	// Anneal is negative, there is no annealing, and the result is the
+	// average of the iterates over the last window.
 	Anneal int
-	// NoAverage returns the last iterate instead of an average.
+	// NoAverage makes GradientAscent and Adam return the last iterate
+	// instead of an average.
 	NoAverage bool
 
-	// GradTol stops a deterministic run when ‖∇f‖∞ ≤ GradTol. Zero means
-	// 1e-7. A line search that fails because f no longer changes in floating
-	// point counts as convergence when ‖∇f‖∞ ≤ 1e-3·max(1, |f|)^½ (the
-	// objective is then flat to machine precision; see LBFGS).
+	// GradTol stops an LBFGS run when ‖∇f‖∞ < GradTol.
 	GradTol float64
-	// FuncTol stops a deterministic run when the relative change in f over
-	// 10 iterations is at most FuncTol. Zero means 1e-15, about the rounding
-	// error of f, so by default a run ends when f is flat to machine precision.
+	// FuncTol is the convergence tolerance on changes of f of LBFGS and
+	// NaturalGradient; see each for the exact test.
 	FuncTol float64
 
 	// Callback, if set, is called after every iteration; a non-nil error
-	// stops the run with status Canceled.
+	// stops the run with status Canceled and that error as Result.Err.
+	// Used by all methods.
 	Callback func(Progress) error
 }
 
 // Result is the outcome of a run.
 type Result struct {
-	X          []float64 // final parameters
-	F          float64   // objective at X (for stochastic runs, the last window average)
+	// X holds the final parameters; it is never nil. After a failure it
+	// holds the last finite parameters, or a copy of the starting point.
+	X []float64
+	// F is the objective at X (for stochastic runs, an estimate).
+	F          float64
 	Iterations int
 	Evals      int // objective and gradient evaluations
-	Rejected   int // steps rejected because f or ∇f was not finite
+	Rejected   int // steps rejected because f or ∇f was not finite (or, for NaturalGradient, because f decreased)
 	Status     Status
 	Message    string    // why it stopped, in words
-	Trace      []float64 // objective at every iteration
+	Err        error     // the error behind a Failed or Canceled status, if any
+	Trace      []float64 // objective after every iteration (an estimate when stochastic)
 }
 
 // Method maximizes an objective.
@@ -125,6 +161,9 @@ type Method interface {
 	// Stochastic reports whether the method suits noisy objectives.
 	Stochastic() bool
 }
+
+// clone returns a copy of x that is not nil, even when x is empty.
+func clone(x []float64) []float64 { return append(make([]float64, 0, len(x)), x...) }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
@@ -149,18 +188,8 @@ type relTracker struct {
 	last         float64 // last complete window average
 }
 
-func newRelTracker(s Settings) *relTracker {
-	r := &relTracker{window: s.Window, span: s.Span, tol: s.TolRelObj}
-	if r.window <= 0 {
-		r.window = 50
-	}
-	if r.span <= 0 {
-		r.span = 4
-	}
-	if r.tol <= 0 {
-		r.tol = 1e-4
-	}
-	return r
+func newRelTracker(window, span int, tol float64) *relTracker {
+	return &relTracker{window: window, span: span, tol: tol}
 }
 
 // add records f and reports whether a window closed and whether the run

@@ -11,7 +11,7 @@ import (
 // does not converge while the objective still rises faster than its noise.
 func TestRelTracker(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	flat := newRelTracker(Settings{})
+	flat := newRelTracker(stochWindow, stochSpan, stochTolRelObj)
 	conv := -1
 	for i := 0; i < 2000 && conv < 0; i++ {
 		if _, c := flat.add(0.01 + rng.NormFloat64()); c {
@@ -21,7 +21,7 @@ func TestRelTracker(t *testing.T) {
 	if conv < 0 {
 		t.Error("no convergence on a flat noisy objective near zero")
 	}
-	rising := newRelTracker(Settings{})
+	rising := newRelTracker(stochWindow, stochSpan, stochTolRelObj)
 	for i := 0; i < 2000; i++ {
 		// Rises by 1 per iteration, noise sd 1: a window's change is 50.
 		if _, c := rising.add(-1e4 + float64(i) + rng.NormFloat64()); c {

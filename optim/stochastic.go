@@ -19,44 +19,66 @@ func (Constant) Rate(int) float64 { return 1 }
 
 // Decay is the Robbins-Monro schedule (1 + t/Tau)^(−Kappa). With
 // ½ < Kappa ≤ 1 the steps sum to infinity and their squares do not, which
-// makes stochastic gradient ascent converge (Robbins & Monro 1951).
+// makes stochastic gradient ascent converge (Robbins & Monro 1951). The
+// zero value is usable.
 type Decay struct {
-	// Tau is the iteration scale; zero means 100.
+	// Tau is the iteration scale. If Tau is 0, it will be defaulted to 100.
 	Tau float64
-	// Kappa is the decay exponent; zero means 0.6.
+	// Kappa is the decay exponent. If Kappa is 0, it will be defaulted to
+	// 0.6.
 	Kappa float64
 }
 
 // Rate returns (1 + t/Tau)^(−Kappa).
 func (d Decay) Rate(t int) float64 {
-	tau, kappa := d.Tau, d.Kappa
-	if tau <= 0 {
-		tau = 100
-	}
-	if kappa <= 0 {
-		kappa = 0.6
-	}
+	tau, kappa := d.params()
 	return math.Pow(1+float64(t)/tau, -kappa)
 }
 
-// stepper is a first-order update rule.
+func (d Decay) params() (tau, kappa float64) {
+	return orFloat(d.Tau, decayTau), orFloat(d.Kappa, decayKappa)
+}
+
+// stepper is the state of a first-order update rule during one run.
 type stepper interface {
-	reset(n int)
 	// update takes the gradient accepted at iteration t.
 	update(g []float64, t int)
 	// propose stores x + step in dst, the step scaled by shrink.
 	propose(dst, x []float64, t int, shrink float64)
 }
 
-// GradientAscent is the textbook update φ ← φ + η_t ∇φ ELBO with
-// η_t = Rate·Schedule(t).
+// GradientAscent is stochastic gradient ascent, φ ← φ + η_t ∇f(φ) with
+// η_t = Rate·Schedule.Rate(t), for noisy objectives such as a Monte Carlo
+// ELBO. The zero value is usable.
+//
+// Maximize uses these Settings fields, the same way as Adam:
+//   - If MaxIter is 0, it will be defaulted to 10000.
+//   - If TolRelObj is 0, it will be defaulted to 1e-4.
+//   - If Window is 0, it will be defaulted to 50.
+//   - If Span is 0, it will be defaulted to 4.
+//   - If Anneal is 0, it will be defaulted to 4.
+//   - Stationarity, NoAverage and Callback: their zero values select the
+//     stationarity test, the averaged result and no callback.
+//
+// GradTol and FuncTol are ignored.
+//
+// A run converges when the windowed test of TolRelObj (and, unless
+// Stationarity is negative, the stationarity test) passes, followed by
+// Anneal windows of annealing; the result is then the Polyak-Ruppert
+// average of the iterates described under Settings.Anneal, and F is the
+// objective evaluated there. If MaxIter is reached first, X is the average
+// of the iterates collected for averaging so far, or the last iterate if
+// there are none. A step whose objective or gradient is not finite is
+// rejected and retried at half the size, up to 40 times before the run
+// fails; the smaller step carries over to the next iterations and doubles
+// back after each clean one.
 type GradientAscent struct {
-	// Rate is the base step size; zero means 1e-3.
+	// Rate is the base step size. If Rate is 0, it will be defaulted to
+	// 1e-3.
 	Rate float64
-	// Schedule multiplies Rate; nil means Decay{}.
+	// Schedule multiplies Rate. If Schedule is nil, it will be defaulted
+	// to Decay{}.
 	Schedule Schedule
-
-	g []float64
 }
 
 var _ Method = (*GradientAscent)(nil)
@@ -67,46 +89,66 @@ func (*GradientAscent) Stochastic() bool { return true }
 // String names the method.
 func (*GradientAscent) String() string { return "gradient ascent" }
 
-func (ga *GradientAscent) reset(n int) { ga.g = make([]float64, n) }
+// gaStepper is the state of a GradientAscent run.
+type gaStepper struct {
+	rate float64
+	sch  Schedule
+	g    []float64
+}
 
-func (ga *GradientAscent) update(g []float64, _ int) { copy(ga.g, g) }
+func (ga *GradientAscent) stepper(n int) *gaStepper {
+	st := &gaStepper{rate: orFloat(ga.Rate, gaRate), sch: ga.Schedule, g: make([]float64, n)}
+	if st.sch == nil {
+		st.sch = Decay{}
+	}
+	return st
+}
 
-func (ga *GradientAscent) propose(dst, x []float64, t int, shrink float64) {
-	rate := ga.Rate
-	if rate <= 0 {
-		rate = 1e-3
-	}
-	var sch Schedule = Decay{}
-	if ga.Schedule != nil {
-		sch = ga.Schedule
-	}
-	eta := rate * sch.Rate(t) * shrink
+func (st *gaStepper) update(g []float64, _ int) { copy(st.g, g) }
+
+func (st *gaStepper) propose(dst, x []float64, t int, shrink float64) {
+	eta := st.rate * st.sch.Rate(t) * shrink
 	for i := range dst {
-		dst[i] = x[i] + eta*ga.g[i]
+		dst[i] = x[i] + eta*st.g[i]
 	}
 }
 
-// Maximize implements Method.
+// Maximize implements Method with the settings documented on
+// GradientAscent.
 func (ga *GradientAscent) Maximize(ctx context.Context, obj Objective, x []float64, s Settings) Result {
-	return runStochastic(ctx, obj, x, s, ga)
+	return runStochastic(ctx, obj, x, stochasticConfig(s), s.Callback, ga.stepper(len(x)))
 }
 
 // Adam is the adaptive-moment method of Kingma & Ba (2015), for ascent:
-// φ ← φ + η_t m̂/(√v̂ + ε). Its per-coordinate scaling makes it insensitive
-// to the very different scales of μ and log σ.
+// φ ← φ + η_t m̂/(√v̂ + ε) with η_t = Rate·Schedule.Rate(t), for noisy
+// objectives such as a Monte Carlo ELBO. Its per-coordinate scaling makes
+// it insensitive to the very different scales of μ and log σ. The zero
+// value is usable.
+//
+// Maximize uses these Settings fields, the same way as GradientAscent
+// (whose documentation describes the convergence test, the averaging and
+// the rejection of non-finite steps):
+//   - If MaxIter is 0, it will be defaulted to 10000.
+//   - If TolRelObj is 0, it will be defaulted to 1e-4.
+//   - If Window is 0, it will be defaulted to 50.
+//   - If Span is 0, it will be defaulted to 4.
+//   - If Anneal is 0, it will be defaulted to 4.
+//   - Stationarity, NoAverage and Callback: their zero values select the
+//     stationarity test, the averaged result and no callback.
+//
+// GradTol and FuncTol are ignored.
 type Adam struct {
-	// Rate is the step size; zero means 0.05.
+	// Rate is the step size. If Rate is 0, it will be defaulted to 0.05.
 	Rate float64
-	// Beta1 and Beta2 are the moment decay rates; zero means 0.9 and 0.999.
+	// Beta1 and Beta2 are the decay rates of the moment estimates, below
+	// 1. If Beta1 is 0, it will be defaulted to 0.9. If Beta2 is 0, it
+	// will be defaulted to 0.999.
 	Beta1, Beta2 float64
-	// Eps guards the division; zero means 1e-8.
+	// Eps guards the division. If Eps is 0, it will be defaulted to 1e-8.
 	Eps float64
-	// Schedule multiplies Rate; nil means Constant.
+	// Schedule multiplies Rate. If Schedule is nil, it will be defaulted
+	// to Constant{}.
 	Schedule Schedule
-
-	m, v []float64
-	b1t  float64
-	b2t  float64
 }
 
 var _ Method = (*Adam)(nil)
@@ -117,55 +159,53 @@ func (*Adam) Stochastic() bool { return true }
 // String names the method.
 func (*Adam) String() string { return "Adam" }
 
-func (a *Adam) params() (rate, b1, b2, eps float64) {
-	rate, b1, b2, eps = a.Rate, a.Beta1, a.Beta2, a.Eps
-	if rate <= 0 {
-		rate = 0.05
-	}
-	if b1 <= 0 {
-		b1 = 0.9
-	}
-	if b2 <= 0 {
-		b2 = 0.999
-	}
-	if eps <= 0 {
-		eps = 1e-8
-	}
-	return
+// adamStepper is the state of an Adam run.
+type adamStepper struct {
+	rate, b1, b2, eps float64
+	sch               Schedule
+	m, v              []float64
+	b1t, b2t          float64 // β₁ᵗ and β₂ᵗ
 }
 
-func (a *Adam) reset(n int) {
-	a.m = make([]float64, n)
-	a.v = make([]float64, n)
-	a.b1t, a.b2t = 1, 1
+func (a *Adam) stepper(n int) *adamStepper {
+	st := &adamStepper{
+		rate: orFloat(a.Rate, adamRate),
+		b1:   orFloat(a.Beta1, adamBeta1),
+		b2:   orFloat(a.Beta2, adamBeta2),
+		eps:  orFloat(a.Eps, adamEps),
+		sch:  a.Schedule,
+		m:    make([]float64, n),
+		v:    make([]float64, n),
+		b1t:  1,
+		b2t:  1,
+	}
+	if st.sch == nil {
+		st.sch = Constant{}
+	}
+	return st
 }
 
-func (a *Adam) update(g []float64, _ int) {
-	_, b1, b2, _ := a.params()
-	a.b1t *= b1
-	a.b2t *= b2
+func (st *adamStepper) update(g []float64, _ int) {
+	st.b1t *= st.b1
+	st.b2t *= st.b2
 	for i, gi := range g {
-		a.m[i] = b1*a.m[i] + (1-b1)*gi
-		a.v[i] = b2*a.v[i] + (1-b2)*gi*gi
+		st.m[i] = st.b1*st.m[i] + (1-st.b1)*gi
+		st.v[i] = st.b2*st.v[i] + (1-st.b2)*gi*gi
 	}
 }
 
-func (a *Adam) propose(dst, x []float64, t int, shrink float64) {
-	rate, _, _, eps := a.params()
-	if a.Schedule != nil {
-		rate *= a.Schedule.Rate(t)
-	}
-	rate *= shrink
-	c1 := 1 / (1 - a.b1t)
-	c2 := 1 / (1 - a.b2t)
+func (st *adamStepper) propose(dst, x []float64, t int, shrink float64) {
+	rate := st.rate * st.sch.Rate(t) * shrink
+	c1 := 1 / (1 - st.b1t)
+	c2 := 1 / (1 - st.b2t)
 	for i := range dst {
-		dst[i] = x[i] + rate*(a.m[i]*c1)/(math.Sqrt(a.v[i]*c2)+eps)
+		dst[i] = x[i] + rate*(st.m[i]*c1)/(math.Sqrt(st.v[i]*c2)+st.eps)
 	}
 }
 
-// Maximize implements Method.
+// Maximize implements Method with the settings documented on Adam.
 func (a *Adam) Maximize(ctx context.Context, obj Objective, x []float64, s Settings) Result {
-	return runStochastic(ctx, obj, x, s, a)
+	return runStochastic(ctx, obj, x, stochasticConfig(s), s.Callback, a.stepper(len(x)))
 }
 
 // maxRejects is the number of consecutive halvings tried before a run
@@ -173,13 +213,10 @@ func (a *Adam) Maximize(ctx context.Context, obj Objective, x []float64, s Setti
 const maxRejects = 40
 
 // runStochastic is the loop shared by stochastic methods.
-func runStochastic(ctx context.Context, obj Objective, x0 []float64, s Settings, st stepper) Result {
+func runStochastic(ctx context.Context, obj Objective, x0 []float64, c stochConfig, callback func(Progress) error, st stepper) Result {
 	n := len(x0)
-	maxIter := s.MaxIter
-	if maxIter <= 0 {
-		maxIter = 10000
-	}
-	res := Result{X: append([]float64(nil), x0...)}
+	maxIter := c.maxIter
+	res := Result{X: clone(x0)}
 	x := res.X
 	g := make([]float64, n)
 	xn := make([]float64, n)
@@ -196,12 +233,8 @@ func runStochastic(ctx context.Context, obj Objective, x0 []float64, s Settings,
 		res.Message = "the objective or its gradient is not finite at the initial values"
 		return res
 	}
-	st.reset(n)
-	tr := newRelTracker(s)
-	anneal := s.Anneal
-	if anneal == 0 {
-		anneal = 4
-	}
+	tr := newRelTracker(c.window, c.span, c.tolRelObj)
+	anneal := c.anneal
 	gsum := make([]float64, n)
 	gsum2 := make([]float64, n)
 	gcount := 0
@@ -211,7 +244,7 @@ func runStochastic(ctx context.Context, obj Objective, x0 []float64, s Settings,
 	phaseIt := 0   // iterations in the current annealing window
 	for t := 1; t <= maxIter; t++ {
 		if err := ctx.Err(); err != nil {
-			res.Status, res.Message = Canceled, "canceled: "+err.Error()
+			res.Status, res.Message, res.Err = Canceled, "canceled: "+err.Error(), err
 			break
 		}
 		st.update(g, t)
@@ -251,9 +284,9 @@ func runStochastic(ctx context.Context, obj Objective, x0 []float64, s Settings,
 		copy(g, gn)
 		res.Iterations = t
 		res.Trace = append(res.Trace, f)
-		if s.Callback != nil {
-			if err := s.Callback(Progress{Iter: t, F: f, Evals: res.Evals, Max: maxIter}); err != nil {
-				res.Status, res.Message = Canceled, "stopped: "+err.Error()
+		if callback != nil {
+			if err := callback(Progress{Iter: t, F: f, Evals: res.Evals, Max: maxIter}); err != nil {
+				res.Status, res.Message, res.Err = Canceled, "stopped: "+err.Error(), err
 				break
 			}
 		}
@@ -271,10 +304,10 @@ func runStochastic(ctx context.Context, obj Objective, x0 []float64, s Settings,
 					gsum[i], gsum2[i] = 0, 0
 				}
 			}
-			if s.Stationarity >= 0 {
+			if c.stationarity {
 				conv = conv && stationary
 			}
-			if anneal < 0 {
+			if anneal == 0 {
 				// Average over the current window only.
 				accumulate(avg, x, &navg)
 				if closed {
@@ -319,7 +352,7 @@ func runStochastic(ctx context.Context, obj Objective, x0 []float64, s Settings,
 		res.Message = fmt.Sprintf("reached the iteration limit (%d) before the objective stabilized", maxIter)
 	}
 	res.F = f
-	if !s.NoAverage && res.Status != Failed {
+	if c.average && res.Status != Failed {
 		if !haveAvg && navg > 0 {
 			finishWindow(lastAvg, avg, &navg)
 			haveAvg = true
