@@ -144,8 +144,12 @@ func (f *LowRank) update() {
 	f.logDet = f.mchol.LogDet() + 2*floats.Sum(f.omega)
 }
 
-// matchIter bounds the principal-axis iterations of MatchMoments.
-const matchIter = 50
+// matchIter bounds the principal-axis iterations of MatchMoments, and
+// uniqueFloor is the smallest share of a coordinate's variance left to D.
+const (
+	matchIter   = 50
+	uniqueFloor = 0.05
+)
 
 // MatchMoments sets μ = mean and fits D and B to cov by principal-axis
 // factor analysis on the correlation matrix R = V^{-½} cov V^{-½},
@@ -155,7 +159,9 @@ const matchIter = 50
 // (at most 50 times), which recovers a covariance that is exactly diagonal
 // plus rank k. Then B = V^½W and D² = diag(cov) − diag(BBᵀ), so the
 // marginal variances are matched exactly; rows whose loadings would leave
-// less than 10⁻⁶ of the variance to D are shrunk.
+// less than 10⁻⁶ of the variance to D are shrunk, and loadings that come
+// out zero (a diagonal cov) are replaced by NewLowRank's small ones, so
+// that the fit does not start at a saddle.
 func (f *LowRank) MatchMoments(mean []float64, cov mat.Symmetric) error {
 	d, k := f.d, f.k
 	if len(mean) != d || cov.SymmetricDim() != d {
@@ -185,9 +191,6 @@ func (f *LowRank) MatchMoments(mean []float64, cov mat.Symmetric) error {
 	kk := min(k, d)
 	w := mat.NewDense(d, kk, nil)
 	u := make([]float64, d)
-	for i := range u {
-		u[i] = 1
-	}
 	red := mat.NewSymDense(d, nil)
 	var vecs mat.Dense
 	for it := 0; it < matchIter; it++ {
@@ -202,22 +205,44 @@ func (f *LowRank) MatchMoments(mean []float64, cov mat.Symmetric) error {
 		}
 		vals := eig.Values(nil) // ascending
 		eig.VectorsTo(&vecs)
+		// The first pass is probabilistic PCA: the loadings take what the
+		// top eigenvalues hold beyond the mean s² of the others.
+		s2 := 0.0
+		if it == 0 && d > kk {
+			s2 = floats.Sum(vals[:d-kk]) / float64(d-kk)
+		}
 		for j := 0; j < kk; j++ {
 			c := d - 1 - j
-			s := math.Sqrt(math.Max(vals[c], 0))
+			sc := math.Sqrt(math.Max(vals[c]-s2, 0))
 			for a := 0; a < d; a++ {
-				w.Set(a, j, vecs.At(a, c)*s)
+				w.Set(a, j, vecs.At(a, c)*sc)
 			}
 		}
 		change := 0.0
 		for a := 0; a < d; a++ {
 			row := w.RawRowView(a)
-			nu := math.Max(1-floats.Dot(row, row), 1e-6)
+			// Uniquenesses below 5% (Heywood cases) are held there.
+			nu := math.Max(1-floats.Dot(row, row), uniqueFloor)
 			change = math.Max(change, math.Abs(nu-u[a]))
 			u[a] = nu
 		}
 		if change < 1e-12 {
 			break
+		}
+	}
+	// A column of W that is (nearly) zero would leave B at a saddle of the
+	// ELBO (its gradient in B vanishes there, as at B = 0): such columns
+	// get the small fixed pseudo-random loadings of NewLowRank instead.
+	start := NewLowRank(d, k)
+	for j := 0; j < kk; j++ {
+		norm := 0.0
+		for a := 0; a < d; a++ {
+			norm += w.At(a, j) * w.At(a, j)
+		}
+		if norm < 1e-4 {
+			for a := 0; a < d; a++ {
+				w.Set(a, j, start.b[a*k+j])
+			}
 		}
 	}
 	copy(f.mu, mean)

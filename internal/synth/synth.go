@@ -1,16 +1,19 @@
-// Package synth simulates the scaling problem of the Stan ADVI anchors
-// (shared/anchors, task C): a logistic regression with N rows and D
-// predictors, X ~ N(0, 1) with columns 1–20 in four blocks of five whose
-// within-block correlation is 0.8, α = −0.5, β_j ~ N(0, 0.15²), and priors
-// α ~ N(0, 5), β ~ N(0, 2.5). The anchors' own data came from a Python
-// script that is not shipped, so this is the same design, not the same
-// draws.
+// Package synth simulates data for tests and benchmarks.
+//
+// Logistic is the scaling problem of the Stan ADVI anchors (shared/anchors,
+// task C): a logistic regression with N rows and D predictors,
+// X ~ N(0, 1) with columns 1–20 in four blocks of five whose within-block
+// correlation is 0.8, α = −0.5, β_j ~ N(0, 0.15²), and priors α ~ N(0, 5),
+// β ~ N(0, 2.5). The anchors' own data came from a Python script that is
+// not shipped, so this is the same design, not the same draws. Collinear
+// is a logistic regression with blocks of strongly correlated columns.
 package synth
 
 import (
 	"math"
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi/lik"
@@ -60,6 +63,57 @@ func Logistic(n, d int, seed uint64) (x *mat.Dense, y, beta []float64) {
 // LogisticModel returns the model with the anchors' priors.
 func LogisticModel(n, d int, seed uint64) *model.Linear {
 	x, y, _ := Logistic(n, d, seed)
+	l, err := lik.NewBernoulliLogit(y)
+	if err != nil {
+		panic(err)
+	}
+	pr := make([]model.Prior, d+1)
+	pr[0] = prior.Normal{Mu: 0, Sigma: 5}
+	for j := 1; j <= d; j++ {
+		pr[j] = prior.Normal{Mu: 0, Sigma: 2.5}
+	}
+	m, err := model.NewLinear(model.Terms{Lik: l, X: x, Coef: pr})
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// Collinear returns a logistic regression with an intercept and d
+// predictors of which the first blocks·size come in blocks of size
+// equicorrelated columns (correlation rho) and the rest are independent
+// N(0, 1); β_j ~ N(0, 0.3²), α = −0.3, priors α ~ N(0, 5), β ~ N(0, 2.5).
+// Each block leaves size−1 directions (its contrasts) poorly determined,
+// so the posterior is close to a diagonal plus blocks·(size−1) directions
+// of large variance: the case the low-rank family is for.
+func Collinear(n, d, blocks, size int, rho float64, seed uint64) *model.Linear {
+	rng := rand.New(rand.NewPCG(seed, 20261203))
+	beta := make([]float64, d+1)
+	beta[0] = -0.3
+	for j := 1; j <= d; j++ {
+		beta[j] = 0.3 * rng.NormFloat64()
+	}
+	x := mat.NewDense(n, d+1, nil)
+	y := make([]float64, n)
+	for i := 0; i < n; i++ {
+		row := x.RawRowView(i)
+		row[0] = 1
+		var common float64
+		for j := 1; j <= d; j++ {
+			z := rng.NormFloat64()
+			if j <= blocks*size {
+				if (j-1)%size == 0 {
+					common = rng.NormFloat64()
+				}
+				z = math.Sqrt(rho)*common + math.Sqrt(1-rho)*z
+			}
+			row[j] = z
+		}
+		eta := floats.Dot(row, beta)
+		if rng.Float64() < 1/(1+math.Exp(-eta)) {
+			y[i] = 1
+		}
+	}
 	l, err := lik.NewBernoulliLogit(y)
 	if err != nil {
 		panic(err)
