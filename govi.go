@@ -40,7 +40,10 @@ import (
 )
 
 // Settings controls Fit. The zero value is usable: every zero field
-// selects the documented default of the optimizer.
+// selects the documented default of the optimizer, except that with a
+// minibatch estimator (one implementing optim.Epochs, such as
+// elbo.Minibatch) a zero Optim.Window becomes a whole number of epochs of
+// at least 50 batches.
 type Settings struct {
 	// Optim holds iteration limits, tolerances and the progress callback.
 	Optim optim.Settings
@@ -85,13 +88,30 @@ type objective struct {
 	q   family.Family
 
 	cur, pend *curvState
+	// Averaging: the anchor and the sums of the targets added since.
+	anchor      *curvState
+	hsum        *mat.SymDense // Σ E[∇²]
+	msum        []float64     // Σ (E[∇] − E[∇²]μ)
+	ntarget     int
+	geff, mutmp []float64
+	hmean       *mat.SymDense
 }
+
+var (
+	_ optim.Averaging = (*objective)(nil)
+	_ optim.Epochs    = (*objective)(nil)
+)
 
 // curvState is what a natural-gradient step from one point needs.
 type curvState struct {
 	phi []float64
+	mu  []float64     // E_q[θ]
 	h   *mat.SymDense // E_q[∇² log p]
 	g   []float64     // E_q[∇ log p]
+}
+
+func newCurvState(d int) *curvState {
+	return &curvState{mu: make([]float64, d), h: mat.NewSymDense(d, nil), g: make([]float64, d)}
 }
 
 func (o *objective) Eval(grad, phi []float64) float64 {
@@ -116,8 +136,7 @@ func (o *objective) Curvature(phi []float64) (f, gnorm float64, err error) {
 	o.q.SetParams(phi)
 	if o.pend == nil {
 		d := o.q.Dim()
-		o.cur = &curvState{h: mat.NewSymDense(d, nil), g: make([]float64, d)}
-		o.pend = &curvState{h: mat.NewSymDense(d, nil), g: make([]float64, d)}
+		o.cur, o.pend = newCurvState(d), newCurvState(d)
 	}
 	st := o.pend
 	f, err = cv.ExpectedGradHess(st.g, st.h, o.q)
@@ -125,6 +144,7 @@ func (o *objective) Curvature(phi []float64) (f, gnorm float64, err error) {
 		return f, 0, err
 	}
 	st.phi = append(st.phi[:0], phi...)
+	o.q.Mean(st.mu)
 	for _, v := range st.g {
 		gnorm = math.Max(gnorm, math.Abs(v))
 	}
@@ -140,6 +160,75 @@ func (o *objective) Propose(dst []float64, rho float64) bool {
 	st := o.cur
 	o.q.SetParams(st.phi)
 	return o.q.(family.Natural).NaturalStep(dst, rho, st.g, st.h)
+}
+
+// Anchor makes the current state the anchor of averaged steps.
+func (o *objective) Anchor() {
+	d := o.q.Dim()
+	if o.anchor == nil {
+		o.anchor = newCurvState(d)
+		o.hsum, o.hmean = mat.NewSymDense(d, nil), mat.NewSymDense(d, nil)
+		o.msum, o.geff = make([]float64, d), make([]float64, d)
+	}
+	o.anchor.phi = append(o.anchor.phi[:0], o.cur.phi...)
+	copy(o.anchor.mu, o.cur.mu)
+	o.hsum.Zero()
+	clear(o.msum)
+	o.ntarget = 0
+}
+
+// AddTarget adds the current state's natural-parameter target,
+// (−E[∇²], E[∇] − E[∇²]μ), to the sums.
+func (o *objective) AddTarget() {
+	st := o.cur
+	d := len(st.g)
+	o.hsum.AddSym(o.hsum, st.h)
+	for i := 0; i < d; i++ {
+		v := st.g[i]
+		for j := 0; j < d; j++ {
+			v -= st.h.At(i, j) * st.mu[j]
+		}
+		o.msum[i] += v
+	}
+	o.ntarget++
+}
+
+// ProposeAverage takes the step of size rho from the anchor toward the
+// mean target (H̄, m̄): a natural step from the anchor with E[∇²] = H̄ and
+// E[∇] = m̄ + H̄μ_anchor moves the natural parameters exactly there.
+func (o *objective) ProposeAverage(dst []float64, rho float64) bool {
+	if o.ntarget == 0 {
+		return false
+	}
+	d := len(o.msum)
+	inv := 1 / float64(o.ntarget)
+	o.hmean.ScaleSym(inv, o.hsum)
+	for i := 0; i < d; i++ {
+		v := o.msum[i] * inv
+		for j := 0; j < d; j++ {
+			v += o.hmean.At(i, j) * o.anchor.mu[j]
+		}
+		o.geff[i] = v
+	}
+	o.q.SetParams(o.anchor.phi)
+	return o.q.(family.Natural).NaturalStep(dst, rho, o.geff, o.hmean)
+}
+
+// BatchesPerEpoch forwards to a minibatch estimator; it is 1 otherwise.
+func (o *objective) BatchesPerEpoch() int {
+	if e, ok := o.est.(optim.Epochs); ok {
+		return e.BatchesPerEpoch()
+	}
+	return 1
+}
+
+// EpochStarted forwards to a minibatch estimator; otherwise every
+// evaluation is a whole pass.
+func (o *objective) EpochStarted() bool {
+	if e, ok := o.est.(optim.Epochs); ok {
+		return e.EpochStarted()
+	}
+	return true
 }
 
 // Fit maximizes the ELBO of model m over family q with estimator est and
@@ -175,7 +264,14 @@ func Fit(ctx context.Context, m model.LogDensity, q family.Family, est elbo.Esti
 		init = fmt.Sprintf("initial values with the scale shrunk by 2^-%d", k+1)
 	}
 	x0 := q.Params(nil)
-	res := method.Maximize(ctx, &objective{est: est, q: q}, x0, s.Optim)
+	os := s.Optim
+	if e, ok := est.(optim.Epochs); ok && os.Window == 0 {
+		// Windows of whole epochs, at least 50 batches: over an epoch the
+		// minibatches' noise averages out.
+		b := max(1, e.BatchesPerEpoch())
+		os.Window = b * ((50 + b - 1) / b)
+	}
+	res := method.Maximize(ctx, &objective{est: est, q: q}, x0, os)
 	q.SetParams(res.X)
 	if !finite(res.F) {
 		// A non-finite ELBO never reaches the result.

@@ -39,6 +39,14 @@ const (
 	// NaturalGradient.
 	naturalMaxIter = 500
 	naturalFuncTol = 1e-12
+
+	// StochasticNatural.
+	sviMaxIter  = 20000
+	sviSpan     = 2
+	sviParamTol = 1e-4
+	sviRate     = 1
+	sviTau      = 4
+	sviKappa    = 0.6
 )
 
 // orInt returns v, or def if v is not positive.

@@ -31,7 +31,10 @@ func effectiveDefaults() map[string]map[string]any {
 	lb := (&LBFGS{}).config(Settings{}, 1)
 	ng := naturalGradientConfig(Settings{})
 	tau, kappa := Decay{}.params()
+	sv := (&StochasticNatural{}).config(Settings{})
 	return map[string]map[string]any{
+		"StochasticNatural": {"MaxIter": sv.maxIter, "TolRelObj": sv.tolRelObj, "Window": sv.window, "Span": sv.span,
+			"Rate": sv.rate, "Schedule": sv.sch, "ParamTol": sv.paramTol},
 		"GradientAscent":  stoch(map[string]any{"Rate": ga.rate, "Schedule": ga.sch}),
 		"Adam":            stoch(map[string]any{"Rate": adam.rate, "Beta1": adam.b1, "Beta2": adam.b2, "Eps": adam.eps, "Schedule": adam.sch}),
 		"LBFGS":           {"MaxIter": lb.maxIter, "GradTol": lb.gradTol, "FuncTol": lb.funcTol, "Store": lb.store},
@@ -50,6 +53,8 @@ func TestDefaults(t *testing.T) {
 		"LBFGS":           {"MaxIter": 2000, "GradTol": 1e-7, "FuncTol": 1e-15, "Store": 100},
 		"NaturalGradient": {"MaxIter": 500, "FuncTol": 1e-12},
 		"Decay":           {"Tau": 100.0, "Kappa": 0.6},
+		"StochasticNatural": {"MaxIter": 20000, "TolRelObj": 1e-4, "Window": 50, "Span": 2,
+			"Rate": 1.0, "Schedule": Decay{Tau: 4, Kappa: 0.6}, "ParamTol": 1e-4},
 	}
 	if got := effectiveDefaults(); !reflect.DeepEqual(got, want) {
 		t.Errorf("effective defaults\n%v\nwant\n%v", got, want)
@@ -153,10 +158,12 @@ func TestDocumentedDefaults(t *testing.T) {
 				}
 				code = strconv.FormatFloat(v, 'g', -1, 64)
 			case Schedule:
-				if !reflect.ValueOf(v).IsZero() {
+				code = strings.TrimPrefix(fmt.Sprintf("%T", v), "optim.") + "{}"
+				if d, ok := v.(Decay); ok && d != (Decay{}) {
+					code = fmt.Sprintf("Decay{Tau:%g,Kappa:%g}", d.Tau, d.Kappa)
+				} else if !reflect.ValueOf(v).IsZero() {
 					t.Errorf("%s: the default %s is not a zero value", typ, field)
 				}
-				code = strings.TrimPrefix(fmt.Sprintf("%T", v), "optim.") + "{}"
 			}
 			if doc != code {
 				t.Errorf("%s documents %s = %s by default, the code uses %s", typ, field, doc, code)
