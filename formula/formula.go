@@ -257,6 +257,33 @@ func (f *Formula) Columns() []string {
 	return out
 }
 
+// PredictColumns splits Columns for coding new data with a Recipe. need
+// are the columns every new row must have: predictors, offsets, grouping
+// columns, the n of trials(n), the s of se(s), and both columns of
+// cbind(s, f), which give the trials. response are the columns of the
+// response alone, which new data may lack (Recipe.Build then leaves
+// Design.Response nil); given, they let a prediction be scored against the
+// observed y.
+func (f *Formula) PredictColumns() (need, response []string) {
+	only := map[string]bool{}
+	if f.fail == nil {
+		walk(f.resp, func(id *identNode) { only[id.name] = true })
+		for _, n := range []node{f.trials, f.se, f.rhs} {
+			if n != nil {
+				walk(n, func(id *identNode) { delete(only, id.name) })
+			}
+		}
+	}
+	for _, c := range f.Columns() {
+		if only[c] {
+			response = append(response, c)
+		} else {
+			need = append(need, c)
+		}
+	}
+	return need, response
+}
+
 // walk calls fn for every name in n, left to right.
 func walk(n node, fn func(*identNode)) {
 	switch n := n.(type) {
