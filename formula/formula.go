@@ -198,6 +198,28 @@ func (f *Formula) Intercept() bool { return f.icpt }
 // binomial responses).
 func (f *Formula) Response() string { return render(f.resp) }
 
+// Trials returns the canonical text of the binomial trials, n for
+// "y | trials(n)" and "s + f" for cbind(s, f), or "" when the formula has
+// none.
+func (f *Formula) Trials() string {
+	switch {
+	case f.trials != nil:
+		return render(f.trials)
+	case f.fail != nil:
+		return render(f.resp) + " + " + render(f.fail)
+	}
+	return ""
+}
+
+// SE returns the canonical text of the known standard errors, s for
+// "y | se(s)", or "" when the formula has none.
+func (f *Formula) SE() string {
+	if f.se == nil {
+		return ""
+	}
+	return render(f.se)
+}
+
 // Terms returns the population-level terms after expansion (without the
 // intercept and offsets), ordered as their columns are: e.g. "x1", "x2",
 // "x1:x2" for "y ~ x1*x2".

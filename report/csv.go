@@ -371,7 +371,7 @@ func WriteDrawsCSV(w io.Writer, f *Fit) error {
 		writeRow(logp, logq, row)
 	}
 	secs := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
-	fmt.Fprintf(bw, "# \n#  Elapsed Time: %s seconds (Warm-up)\n#                %s seconds (Sampling)\n#                %s seconds (Total)\n# \n",
+	fmt.Fprintf(bw, "#\n#  Elapsed Time: %s seconds (Warm-up)\n#                %s seconds (Sampling)\n#                %s seconds (Total)\n#\n",
 		secs(f.Seconds), secs(f.DrawSeconds), secs(f.Seconds+f.DrawSeconds))
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("report: writing draws CSV: %w", err)

@@ -34,6 +34,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/govi-dev/govi/data"
+	"github.com/govi-dev/govi/formula"
+	"github.com/govi-dev/govi/spec"
 )
 
 // Exit codes; see the package documentation.
@@ -65,26 +69,39 @@ type ExitError struct {
 func (e *ExitError) Error() string { return e.Err.Error() }
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// exitCode returns the exit code for the error run returned.
+// exitCode returns the exit code for the error run returned: its own code
+// for an *ExitError, otherwise the class of the library's typed error —
+// usage for a mistake in the model description (formula syntax, family,
+// link, prior), data for data that cannot be read or do not suit the
+// model — and failure for anything else.
 func exitCode(err error) int {
-	if err == nil {
+	var (
+		ee     *ExitError
+		syntax *formula.SyntaxError
+		model  *spec.Error
+		prior  *spec.PriorError
+		read   *data.Error
+		eval   *formula.EvalError
+		suit   *spec.DataError
+	)
+	switch {
+	case err == nil:
 		return exitOK
-	}
-	var ee *ExitError
-	if errors.As(err, &ee) {
+	case errors.As(err, &ee):
 		return ee.Code
+	case errors.As(err, &syntax), errors.As(err, &model), errors.As(err, &prior):
+		return exitUsage
+	case errors.As(err, &read), errors.As(err, &eval), errors.As(err, &suit):
+		return exitData
 	}
 	return exitFailure
 }
 
 // withCode wraps err with an exit code; nil stays nil and an error that
-// already has a code keeps it.
+// already has one keeps it.
 func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
 	var ee *ExitError
-	if errors.As(err, &ee) {
+	if err == nil || errors.As(err, &ee) {
 		return err
 	}
 	return &ExitError{Code: code, Err: err}

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -94,19 +96,27 @@ func TestDrawsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pnames []string
-	for _, p := range s.Parameters {
-		pnames = append(pnames, p.Name)
+	// brms's names, with the group effects r_g[level,coef] as CmdStan's
+	// array r_g.level.coef (the 8 levels A..H of g, one coefficient).
+	wantHeader := []string{"lp__", "log_p__", "log_g__", "b_Intercept", "b_x", "b_c_lo", "b_c_mid", "sigma", "sd_g__Intercept"}
+	for l := 1; l <= 8; l++ {
+		wantHeader = append(wantHeader, fmt.Sprintf("r_g.%d.1", l))
 	}
-	wantHeader := append([]string{"lp__", "log_p__", "log_g__"}, report.CSVNames(pnames)...)
 	if !slices.Equal(names, wantHeader) {
 		t.Errorf("header %v, want %v", names, wantHeader)
+	}
+	wantNames := []string{"b_Intercept", "b_x", "b_c[lo]", "b_c[mid]", "sigma", "sd_g__Intercept", "r_g[A,Intercept]"}
+	for j, want := range wantNames {
+		if s.Parameters[j].Name != want {
+			t.Errorf("summary.json parameter %d is %s, want %s", j, s.Parameters[j].Name, want)
+		}
 	}
 	if len(rows) != 2001 || s.Draws != 2000 {
 		t.Fatalf("%d rows (summary says %d draws), want the mean row and 2000 draws", len(rows), s.Draws)
 	}
 	joined := strings.Join(comments, "\n")
-	for _, want := range []string{"method = variational", "algorithm = fullrank", "output_samples = 2000", "formula = y ~ x + c + (1 | g)", "seed = 1", "khat = "} {
+	for _, want := range []string{"method = variational", "algorithm = fullrank", "output_samples = 2000", "formula = y ~ x + c + (1 | g)", "seed = 1", "khat = ",
+		"#  Elapsed Time: ", " seconds (Sampling)", "# eta = 1"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("comments lack %q", want)
 		}
@@ -188,12 +198,12 @@ func TestPredict(t *testing.T) {
 	}
 	// The linear predictor is linear in the draws: for the unseen level it
 	// is Intercept + x·b[x] + b[c[mid]] at the posterior means.
-	want := param(t, s, "Intercept").Mean - param(t, s, "x").Mean + param(t, s, "c[mid]").Mean
+	want := param(t, s, "b_Intercept").Mean - param(t, s, "b_x").Mean + param(t, s, "b_c[mid]").Mean
 	if math.Abs(rows[2][1]-want) > 1e-9 {
 		t.Errorf("unseen level: linpred %.6f, want %.6f", rows[2][1], want)
 	}
 	// Levels sort in byte order, so "hi" is the reference level of c.
-	want = param(t, s, "Intercept").Mean + param(t, s, "c[lo]").Mean + param(t, s, "r_g[A,Intercept]").Mean
+	want = param(t, s, "b_Intercept").Mean + param(t, s, "b_c[lo]").Mean + param(t, s, "r_g[A,Intercept]").Mean
 	if math.Abs(rows[0][1]-want) > 1e-9 {
 		t.Errorf("level A: linpred %.6f, want %.6f", rows[0][1], want)
 	}
@@ -288,7 +298,7 @@ func TestPredictOffset(t *testing.T) {
 	s := readSummary(t, out)
 	r := mustRun(t, "predict", "--fit", out, "--data", writeText(t, t.TempDir(), "new.csv", "x,exposure\n0.5,1\n0.5,10\n"))
 	rows := parsePredictions(t, r.stdout)
-	lin := param(t, s, "Intercept").Mean + 0.5*param(t, s, "x").Mean
+	lin := param(t, s, "b_Intercept").Mean + 0.5*param(t, s, "b_x").Mean
 	for i, e := range []float64{1, 10} {
 		if want := lin + math.Log(e); math.Abs(rows[i][1]-want) > 1e-9 {
 			t.Errorf("exposure %g: linpred %.6f, want %.6f", e, rows[i][1], want)
@@ -303,16 +313,18 @@ func TestPredictOffset(t *testing.T) {
 	}
 }
 
-// readDraws returns draws.csv without its "seconds" comment.
+// readDraws returns draws.csv without its timing comments (the "seconds"
+// line and the "Elapsed Time" block).
 func readDraws(t *testing.T, dir string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "draws.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	timing := regexp.MustCompile(`^#   seconds = |^#  (Elapsed Time: |              )[0-9.]+ seconds \(`)
 	var keep []string
 	for _, l := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(l, "#   seconds = ") {
+		if !timing.MatchString(l) {
 			keep = append(keep, l)
 		}
 	}
@@ -335,6 +347,9 @@ func parsePredictions(t *testing.T, text string) [][]float64 {
 		t.Fatal(err)
 	}
 	want := []string{"row", "linpred_mean", "epred_mean", "pred_mean", "pred_sd", "pred_q5", "pred_q50", "pred_q95"}
+	if len(names) == len(want)+1 {
+		want = append(want, "log_pd") // the new data hold the response
+	}
 	if !slices.Equal(names, want) {
 		t.Fatalf("prediction header %v, want %v", names, want)
 	}
