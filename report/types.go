@@ -47,16 +47,16 @@ type Diagnostics struct {
 // Fit is a finished fit as the report functions consume it. Every field is
 // plain data; the package never modifies a Fit.
 type Fit struct {
-	Params []Param   // summary rows in output order
-	Names  []string  // parameter names (brms spelling), same order as Params
+	Params []Param  // summary rows in output order
+	Names  []string // parameter names (brms spelling), same order as Params
 	// StanNames are the same names in Stan's indexed spelling (r_g[1,2]
 	// for r_g[A,x]; model.ParamName.Stan), from which draws.csv's column
 	// names are made by CSVNames; nil means Names.
 	StanNames []string
-	Draws  [][]float64 // S draws × len(Names), constrained scale
-	LogP   []float64   // per draw: log p(θ, D) on the unconstrained scale, Jacobian included
-	LogQ   []float64   // per draw: log q(θ)
-	Mean   []float64   // mean of q pushed to the constrained scale (first CSV row)
+	Draws     [][]float64 // S draws × len(Names), constrained scale
+	LogP      []float64   // per draw: log p(θ, D) on the unconstrained scale, Jacobian included
+	LogQ      []float64   // per draw: log q(θ)
+	Mean      []float64   // mean of q pushed to the constrained scale (first CSV row)
 
 	ELBO       float64   // final ELBO
 	Trace      []float64 // ELBO per iteration
