@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -206,18 +207,24 @@ func (o *Outcome) diagnose(dg *Diagnostics, opt RunOptions, n int) {
 }
 
 // EstimatorName describes an ELBO estimator as summaries report it:
-// "quadrature", "mc (32 draws)" or "mc (32 draws, fixed)", and its Go type
-// otherwise.
+// "quadrature", "mc", "mc (32 draws)" or "mc (32 draws, fixed)", and by
+// its Go type otherwise.
 func EstimatorName(est elbo.Estimator) string {
 	switch e := est.(type) {
 	case *elbo.Quadrature:
 		return "quadrature"
 	case *elbo.MonteCarlo:
-		s := fmt.Sprintf("mc (%d draws", e.Draws)
-		if e.Fixed {
-			s += ", fixed"
+		var opts []string
+		if e.Draws > 0 {
+			opts = append(opts, fmt.Sprintf("%d draws", e.Draws))
 		}
-		return s + ")"
+		if e.Fixed {
+			opts = append(opts, "fixed")
+		}
+		if len(opts) == 0 {
+			return "mc"
+		}
+		return "mc (" + strings.Join(opts, ", ") + ")"
 	}
 	return fmt.Sprintf("%T", est)
 }

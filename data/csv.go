@@ -84,11 +84,10 @@ func ReadHeader(r io.Reader, name string, opt Options) ([]string, error) {
 		return nil, csvError(name, err)
 	}
 	for i, h := range rec {
-		h = strings.TrimSpace(h)
 		if i == 0 {
 			h = strings.TrimPrefix(h, "\ufeff")
 		}
-		rec[i] = h
+		rec[i] = strings.TrimSpace(h)
 	}
 	return rec, nil
 }

@@ -476,3 +476,43 @@ func TestImportanceResampling(t *testing.T) {
 		t.Errorf("diagnostics %+v", s.Diagnostics)
 	}
 }
+
+// With the response in the new data, predict scores every row (log_pd);
+// a spec.json edited after the fit is refused.
+func TestPredictLogPDAndEditedSpec(t *testing.T) {
+	dir := t.TempDir()
+	path := groupData(t, dir)
+	out := filepath.Join(dir, "fit")
+	mustRun(t, "fit", "--data", path, "--formula", "y ~ x + c + (1 | g)", "--family", "gaussian", "--quiet", "--out", out)
+	r := mustRun(t, "predict", "--fit", out, "--data", writeText(t, dir, "scored.csv", "y,x,c,g\n0.5,0,lo,A\n9,0,lo,A\n"), "--quiet")
+	if !strings.HasPrefix(r.stdout, "row,linpred_mean,epred_mean,pred_mean,pred_sd,pred_q5,pred_q50,pred_q95,log_pd\n") {
+		t.Fatalf("no log_pd column:\n%s", r.stdout)
+	}
+	rows := parsePredictions(t, r.stdout)
+	// Row 2's y is far out in the predictive tail: a much lower density.
+	if lp := rows[0][8]; math.IsNaN(lp) || math.IsInf(lp, 0) || !(rows[1][8] < lp-10) {
+		t.Errorf("log_pd %v and %v", rows[0][8], rows[1][8])
+	}
+	// A response with missing values is left out, with a warning.
+	r = mustRun(t, "predict", "--fit", out, "--data", writeText(t, dir, "na.csv", "y,x,c,g\nNA,0,lo,A\n1,0,lo,A\n"))
+	if strings.Contains(r.stdout, "log_pd") || !strings.Contains(r.stderr, "no log_pd") {
+		t.Errorf("missing response: %v", r)
+	}
+
+	// Edit the family in spec.json: the draws no longer belong to it.
+	js, err := os.ReadFile(filepath.Join(out, "spec.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(js), `"family": "gaussian"`, `"family": "student"`, 1)
+	if edited == string(js) {
+		t.Fatal("no family in spec.json")
+	}
+	if err := os.WriteFile(filepath.Join(out, "spec.json"), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runBinary(t, "predict", "--fit", out, "--data", path)
+	if r.code != exitData || !strings.Contains(r.stderr, "family gaussian") || !strings.Contains(r.stderr, "not from the same fit") || r.stdout != "" {
+		t.Errorf("edited spec.json: %v", r)
+	}
+}
