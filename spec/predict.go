@@ -1,10 +1,13 @@
 package spec
 
 import (
+	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/govi-dev/govi/data"
@@ -118,6 +121,29 @@ func (p *Predictor) dropMissingResponse(fr *data.Frame, resp []string) *data.Fra
 	out := *fr
 	out.Columns = keep
 	return &out
+}
+
+// ReadColumns returns the columns of new data with the given header that
+// prediction reads: every column m.PredictColumns needs, and the
+// response's when the header has them. A needed column that is missing is
+// a *DataError naming the data.
+func ReadColumns(m *Model, name string, header []string) ([]string, error) {
+	need, resp, err := m.PredictColumns()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range need {
+		if !slices.Contains(header, c) {
+			return nil, &DataError{File: name, Column: c, Msg: fmt.Sprintf("%s; the model needs columns %s", data.UnknownName("column", c, header), strings.Join(need, ", "))}
+		}
+	}
+	cols := slices.Clone(need)
+	for _, c := range resp {
+		if slices.Contains(header, c) {
+			cols = append(cols, c)
+		}
+	}
+	return cols, nil
 }
 
 // Len returns the number of rows.
@@ -285,6 +311,29 @@ func (p *Predictor) Summarize(seed uint64) *Predictions {
 		}
 	}
 	return out
+}
+
+// WriteCSV writes the predictions as CSV with the header row,
+// linpred_mean, epred_mean, pred_mean, pred_sd, pred_q5, pred_q50,
+// pred_q95 and, when LogPD is set, log_pd; one line per row, numbers in
+// strconv's shortest form.
+func (p *Predictions) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	head := []string{"row", "linpred_mean", "epred_mean", "pred_mean", "pred_sd", "pred_q5", "pred_q50", "pred_q95"}
+	if p.LogPD != nil {
+		head = append(head, "log_pd")
+	}
+	cw.Write(head)
+	num := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	for i, row := range p.Row {
+		rec := []string{strconv.Itoa(row), num(p.LinpredMean[i]), num(p.EpredMean[i]), num(p.PredMean[i]), num(p.PredSD[i]), num(p.PredQ5[i]), num(p.PredQ50[i]), num(p.PredQ95[i])}
+		if p.LogPD != nil {
+			rec = append(rec, num(p.LogPD[i]))
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // Predict returns the summaries of the posterior predictive distribution

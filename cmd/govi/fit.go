@@ -25,92 +25,6 @@ import (
 // with --estimator mc (the number govi.Auto uses).
 const defaultMCDraws = 32
 
-const fitHelp = `Usage:
-  govi fit --data FILE.csv --formula "y ~ x1 + x2" --family FAMILY [flags]
-  govi fit --spec model.json --data FILE.csv [flags]
-  govi fit --example NAME [flags]
-
-Fits a Gaussian approximation to the posterior of a regression model by
-maximizing the ELBO, then draws from it, checks it with Pareto-smoothed
-importance sampling (k-hat) and prints a summary: mean, sd and 5/50/95%
-quantiles of every parameter, the ELBO, iterations, time, stop reason, the
-priors used (defaults included) and warnings. Everything is checked before
-the fit starts: an error leaves no output files. Ctrl-C stops the optimizer
-cleanly; what it has is then written, marked not converged (exit code 130).
-
-Model:
-  --data FILE            CSV file with a header row (.tsv: tab-separated);
-                         empty, NA, . and NaN cells are missing values
-  --formula F            R/brms formula, e.g. "y ~ x1 * x2 + log(x3) + I(x4^2)",
-                         "y ~ x + (1 + x | group)", "y ~ x + offset(log(t))",
-                         "k | trials(n) ~ x", "cbind(k, fail) ~ x", "y | se(s) ~ 1 + (1 | study)";
-                         text columns and factor(x) are categorical (treatment contrasts)
-  --family NAME          gaussian, bernoulli, binomial, poisson, negbinomial, student
-  --link NAME            link function: the family's default (identity, logit, log);
-                         bernoulli also takes probit
-  --prior "P"            a prior, repeatable; the most specific applies (b[x] over b),
-                         and a later one replaces an earlier one for the same target:
-                           "b ~ normal(0, 2.5)"            every coefficient
-                           "b[dist100] ~ normal(0, 1)"     one coefficient (as named in the summary)
-                           "Intercept ~ student_t(3, 0, 10)"
-                           "sigma ~ exponential(1)"        also phi (negbinomial), nu (student)
-                           "sd ~ half_normal(0, 1)", "sd[g] ~ ...", "sd[g,x] ~ ..." group-level sds
-                           "b ~ flat"                      improper uniform (the ELBO is then relative)
-                         distributions (Stan's spelling and argument order): normal, student_t,
-                         cauchy, double_exponential, logistic, half_normal, half_cauchy,
-                         half_student_t, exponential, gamma, inv_gamma, lognormal, flat.
-                         Defaults are weakly informative and scaled to the data (rstanarm's).
-  --nu V                 fix the Student-t degrees of freedom (family student); default: estimated
-  --no-center            fit the predictors uncentered, so the Intercept prior applies to the
-                         intercept as written (default: centered, as brms/rstanarm; the reported
-                         Intercept is always on the data's scale)
-  --parameterization P   group-level effects: noncentered (default) or centered
-  --categorical COLS     comma-separated columns to treat as categorical even if they hold numbers
-  --drop-missing         drop the rows with a missing value in the columns the formula uses
-                         (and say how many); without it missing values are an error
-  --spec FILE            the model description saved by a previous fit (DIR/spec.json) instead
-                         of --formula/--family/--prior; with the same --data (or --example)
-                         and flags it reproduces that fit exactly
-  --example NAME         a bundled data set with its model instead of --data (see 'govi examples');
-                         --formula, --family and --prior replace the example's defaults
-
-Algorithm:
-  --approx A             fullrank (default; correlations between parameters) or meanfield
-  --estimator E          quadrature (default; deterministic Gauss-Hermite ELBO) or mc
-                         (Monte Carlo with --mc-draws draws per iteration)
-  --optimizer O          auto (default: natural-gradient steps then L-BFGS with quadrature;
-                         Adam with mc), lbfgs, adam or sgd. L-BFGS needs a deterministic
-                         ELBO: quadrature, or mc with --fixed-draws
-  --mc-draws N           Monte Carlo draws per ELBO evaluation (default 32)
-  --fixed-draws          reuse the same Monte Carlo draws at every iteration (deterministic)
-  --max-iter N           iteration limit (default 0: the optimizer's, 2000 for L-BFGS and
-                         10000 for adam/sgd); reaching it is a warning, not an error
-  --tol-rel-obj X        relative ELBO tolerance of adam/sgd (default 1e-4), like Stan's
-  --rate X               step size of adam (default 0.05) or sgd (default 0.001), like Stan's eta
-  --seed N               random seed for Monte Carlo and the draws (default 1)
-  --draws N              draws from the approximation for the summary, draws.csv and the
-                         diagnostics (default 4000), like Stan's output_samples
-  --importance-resampling  summaries and draws.csv from draws resampled with the
-                         Pareto-smoothed importance weights (rstan's vb option), and print
-                         the PSIS-corrected means and sds; summary.json always has them
-
-Output:
-  --out DIR              write DIR/summary.json, draws.csv (CmdStan layout), elbo.csv,
-                         elbo.svg, marginals.svg and spec.json (created if needed)
-  --quiet                no progress display on stderr
-
-Examples:
-  govi fit --example wells
-  govi fit --data wells.csv --formula "switch ~ dist100 + arsenic" --family bernoulli \
-      --prior "b ~ normal(0, 2.5)" --prior "Intercept ~ student_t(3, 0, 10)" --out wells_fit
-  govi fit --data radon.csv --formula "log_radon ~ floor + (1 | county)" --family gaussian
-  govi fit --data counts.csv --formula "y ~ x + offset(log(exposure))" --family negbinomial
-  govi fit --data wells.csv --formula "switch ~ dist100" --family bernoulli --link probit \
-      --estimator mc --optimizer adam --approx meanfield --seed 7
-  govi fit --spec wells_fit/spec.json --data wells.csv --out wells_fit2
-
-`
-
 // fitOptions holds the flags of govi fit.
 type fitOptions struct {
 	data, formula, family, link  string
@@ -181,17 +95,15 @@ func (o *fitOptions) checkAlgorithm() error {
 		}
 		return usageErrorf("--%s %q: unknown value%s; use %s", flag, v, hint, strings.Join(opts, ", "))
 	}
-	if err := oneOf("approx", o.approx, family.Names()...); err != nil {
-		return err
-	}
-	if err := oneOf("estimator", o.estimator, "quadrature", "mc"); err != nil {
-		return err
-	}
-	if err := oneOf("optimizer", o.optimizer, "auto", "lbfgs", "adam", "sgd"); err != nil {
-		return err
-	}
-	if o.parameterization != "" {
-		if err := oneOf("parameterization", o.parameterization, "noncentered", "centered"); err != nil {
+	for _, c := range []struct {
+		flag, v string
+		opts    []string
+	}{
+		{"approx", o.approx, family.Names()},
+		{"estimator", o.estimator, []string{"quadrature", "mc"}},
+		{"optimizer", o.optimizer, []string{"auto", "lbfgs", "adam", "sgd"}},
+	} {
+		if err := oneOf(c.flag, c.v, c.opts...); err != nil {
 			return err
 		}
 	}
@@ -287,7 +199,7 @@ func (o *fitOptions) model() (*spec.Model, source, error) {
 	for _, p := range o.priors {
 		pr, err := spec.ParsePrior(p)
 		if err != nil {
-			return nil, src, withCode(exitUsage, fmt.Errorf("--prior %q: %w", p, err))
+			return nil, src, fmt.Errorf("--prior %q: %w", p, err)
 		}
 		m.Priors = append(m.Priors, pr)
 	}

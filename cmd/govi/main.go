@@ -49,17 +49,6 @@ const (
 	exitInterrupted = 130
 )
 
-// exitCodesHelp is the exit code table printed by every --help.
-const exitCodesHelp = `Exit codes:
-  0    success: converged, or stopped at the iteration limit (with a warning)
-  1    the fit failed, or an I/O error (e.g. the output directory is not writable)
-  2    usage error: flags, formula syntax, unknown family/link/prior,
-       bad prior arguments
-  3    data error: missing file, missing or misspelt column, non-numeric cell,
-       missing values, response outside the family's support
-  130  interrupted (Ctrl-C): outputs written, marked not converged
-`
-
 // ExitError is an error that carries the process exit code.
 type ExitError struct {
 	Code int
@@ -123,31 +112,6 @@ func main() {
 	os.Exit(exitCode(err))
 }
 
-const mainHelp = `govi: Bayesian regression by variational inference
-
-Usage:
-  govi fit --data FILE.csv --formula "y ~ x1 + x2" --family gaussian [flags]
-  govi fit --spec model.json --data FILE.csv [flags]
-  govi fit --example NAME [flags]
-  govi predict --fit DIR --data new.csv [--out FILE]
-  govi examples
-  govi version
-
-Commands:
-  fit       fit a model and print the posterior summary (writes files with --out)
-  predict   posterior predictive distribution for new rows from a saved fit
-  examples  list the bundled example data sets
-  version   print the version
-  help      show help for a command: govi help fit
-
-Examples:
-  govi fit --example wells
-  govi fit --data wells.csv --formula "switch ~ dist100 + arsenic" \
-      --family bernoulli --prior "b ~ normal(0, 2.5)" --out wells_fit
-  govi predict --fit wells_fit --data new_wells.csv --out pred.csv
-
-`
-
 // run runs the command line args (without the program name), writing the
 // results to stdout and messages to stderr. Its error carries the exit code
 // (see ExitError).
@@ -187,24 +151,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return usageErrorf("unknown command %q%s; commands are fit, predict, examples, version; run 'govi help'", cmd, hint)
 }
 
-const versionHelp = `Usage: govi version
-
-Prints govi's version (module version or VCS revision) and the Go version.
-
-Examples:
-  govi version
-
-`
-
-func runVersion(args []string, stdout, stderr io.Writer) error {
+// noArgs handles the arguments of a command that takes none: it prints
+// help for -h/--help (done) and returns a usage error for others.
+func noArgs(cmd string, args []string, help string, stdout io.Writer) (done bool, err error) {
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
-			io.WriteString(stdout, versionHelp+exitCodesHelp)
-			return nil
+			io.WriteString(stdout, help+exitCodesHelp)
+			return true, nil
 		}
 	}
 	if len(args) > 0 {
-		return usageErrorf("version takes no arguments")
+		return false, usageErrorf("%s takes no arguments; run 'govi %s --help'", cmd, cmd)
+	}
+	return false, nil
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	if done, err := noArgs("version", args, versionHelp, stdout); done || err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "govi %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil

@@ -2,67 +2,18 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/govi-dev/govi/data"
 	"github.com/govi-dev/govi/report"
 	"github.com/govi-dev/govi/spec"
 )
-
-const predictHelp = `Usage:
-  govi predict --fit DIR --data new.csv [--out FILE] [flags]
-
-Computes the posterior predictive distribution for the rows of new data,
-from a fit saved with 'govi fit --out DIR' (it reads DIR/spec.json and
-DIR/draws.csv, and refuses a spec.json that does not match the draws, e.g.
-one whose family was edited). The new rows are coded like the training data (same
-categorical levels and scale() centers). A group level not seen when fitting
-gets group-level effect 0 (the population mean), with a warning. For every
-draw of the parameters it computes the linear predictor eta (offset
-included) and simulates y from the family with that eta (seeded, so the
-output is reproducible).
-
-The response column is not needed, except that binomial models need the
-trials (the n of trials(n), or both columns of cbind()) and se() models the
-standard errors. When the new data hold the response, every row is also
-scored: log_pd is the log predictive density of the observed y, the log of
-its posterior-mean predictive density (1/S) sum_s p(y | theta_s) over the S
-draws (summed over rows it is the log pointwise predictive density, lppd).
-
-Output CSV, one line per row of new data:
-  row            the row's line number in the data file (header = line 1)
-  linpred_mean   posterior mean of the linear predictor eta
-  epred_mean     posterior mean of E[y | eta] (e.g. the probability for bernoulli)
-  pred_mean      posterior predictive mean of y
-  pred_sd        posterior predictive sd of y
-  pred_q5, pred_q50, pred_q95   posterior predictive 5%, 50% and 95% quantiles
-  log_pd         log predictive density of the observed y (only when the
-                 response column is in the new data)
-
-Flags:
-  --fit DIR        directory written by govi fit --out DIR
-  --data FILE      CSV file with the new rows
-  --example NAME   use a bundled example's data instead of --data
-  --out FILE       write the CSV to FILE (default: stdout)
-  --seed N         random seed for the simulated y (default 1)
-  --drop-missing   drop the rows with missing values in the columns needed
-  --quiet          no warnings on stderr
-
-Examples:
-  govi fit --example wells --out wells_fit
-  govi predict --fit wells_fit --data new_wells.csv --out pred.csv
-  govi predict --fit wells_fit --example wells | head
-
-`
 
 type predictOptions struct {
 	fit, data, example, out string
@@ -116,7 +67,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "Warning: %s\n", w)
 		}
 	}
-	write := func(w io.Writer) error { return writePredictions(w, p.Summarize(o.seed)) }
+	write := func(w io.Writer) error { return p.Summarize(o.seed).WriteCSV(w) }
 	if o.out == "" {
 		bw := bufio.NewWriter(stdout)
 		if err := write(bw); err != nil {
@@ -191,49 +142,22 @@ func loadFit(dir string) (*spec.Model, *report.Draws, []string, error) {
 // readNewData reads the columns of the new rows that prediction uses: those
 // it needs, and the response's when present.
 func readNewData(m *spec.Model, src source, dropMissing bool) (*data.Frame, []string, error) {
-	need, resp, _ := m.PredictColumns() // loadFit parsed the formula
 	header, err := src.header()
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, c := range need {
-		if !slices.Contains(header, c) {
-			return nil, nil, dataErrorf("%s: %s; the model needs columns %s", src.name(), data.UnknownName("column", c, header), strings.Join(need, ", "))
-		}
-	}
-	cols := slices.Clone(need)
-	for _, c := range resp {
-		if slices.Contains(header, c) {
-			cols = append(cols, c)
-		}
+	cols, err := spec.ReadColumns(m, src.name(), header)
+	if err != nil {
+		return nil, nil, err
 	}
 	fr, err := src.read(data.Options{Columns: cols, Categorical: m.Recipe.Categorical()})
 	if err != nil || !dropMissing {
 		return fr, nil, err
 	}
+	need, _, _ := m.PredictColumns()
 	fr, n := fr.DropMissing(need)
 	if n == 0 {
 		return fr, nil, nil
 	}
 	return fr, []string{fmt.Sprintf("--drop-missing dropped %d of %d rows with missing values in %s", n, fr.Rows+n, strings.Join(need, ", "))}, nil
-}
-
-// writePredictions writes the predictions as CSV, one line per row.
-func writePredictions(w io.Writer, p *spec.Predictions) error {
-	cw := csv.NewWriter(w)
-	head := []string{"row", "linpred_mean", "epred_mean", "pred_mean", "pred_sd", "pred_q5", "pred_q50", "pred_q95"}
-	if p.LogPD != nil {
-		head = append(head, "log_pd")
-	}
-	cw.Write(head)
-	num := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	for i, row := range p.Row {
-		rec := []string{strconv.Itoa(row), num(p.LinpredMean[i]), num(p.EpredMean[i]), num(p.PredMean[i]), num(p.PredSD[i]), num(p.PredQ5[i]), num(p.PredQ50[i]), num(p.PredQ95[i])}
-		if p.LogPD != nil {
-			rec = append(rec, num(p.LogPD[i]))
-		}
-		cw.Write(rec)
-	}
-	cw.Flush()
-	return cw.Error()
 }
