@@ -1,8 +1,34 @@
 // Package spec is govi's declarative model description: a formula, a
 // family and link, priors by class or coefficient, and the parameterization
 // of group-level effects, as brms and rstanarm take them. A Model
-// round-trips through JSON (the CLI saves it as spec.json), and Build
-// evaluates it on a data frame into a model.Linear.
+// round-trips through JSON (the CLI saves it as spec.json); Build evaluates
+// it on a data frame into a model.Linear; Built.Fit runs govi's pipeline
+// (govi.Run) on it and returns the report of the fit; Predict and
+// Predictor give the posterior predictive distribution of new rows from
+// the draws of a fit.
+//
+// # Families
+//
+// The response families are registered in one place (family.go): each
+// Family entry gives its links, its auxiliary parameters and their default
+// priors, what the formula must or may give it, and how to build its
+// likelihood from the evaluated formula. Check, Build, Predict and the
+// govi command all use the registry; FamilyNames lists it.
+//
+// # Names
+//
+// Parameters are named as brms names them (model.ParamName): the
+// population-level coefficients b_Intercept, b_x, b_g[b] (CoefName), the
+// auxiliary parameters sigma, phi, nu, the group-level sds
+// sd_g__Intercept and the group-level effects r_g[level,coef], which the
+// report's draws.csv spells r_g.i.j, CmdStan's array of levels by
+// coefficients. Priors name coefficients by column: b[x], sd[g,x].
+//
+// # Errors
+//
+// Errors are typed: *Error and *PriorError (and *formula.SyntaxError) are
+// mistakes in the description; *DataError (and *data.Error and
+// *formula.EvalError) say that the data do not suit it.
 //
 // # Priors
 //
@@ -51,8 +77,8 @@ import (
 type Model struct {
 	// Formula is an R/brms formula (package formula). Required.
 	Formula string `json:"formula"`
-	// Family is gaussian, bernoulli, binomial, poisson, negbinomial or
-	// student. Required.
+	// Family is a registered family (FamilyNames): gaussian, bernoulli,
+	// binomial, poisson, negbinomial or student. Required.
 	Family string `json:"family"`
 	// Link is the link function; empty means the family's default
 	// (identity, logit, logit, log, log, identity; bernoulli also takes

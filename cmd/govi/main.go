@@ -10,20 +10,22 @@
 //
 // # Exit codes
 //
-// (This list is printed by every --help; paste it into the README as is.)
-//
 //	0    success: the fit converged, or stopped at the iteration limit
 //	     (with a warning); help; version
 //	1    the fit failed (no finite ELBO could be found), or an I/O error
 //	     (e.g. the output directory cannot be written)
 //	2    usage error: unknown command or flag, bad flag value, formula
 //	     syntax, unknown family/link/prior, bad prior arguments, a prior
-//	     for a parameter the model does not have
+//	     for a parameter the model does not have, a formula term the
+//	     family cannot take, two parameters with one name
 //	3    data error: missing file, missing or misspelt column, non-numeric
-//	     cell, missing values (without --drop-missing), response outside
-//	     the family's support
+//	     cell, missing values (without --drop-missing), a value a formula
+//	     function cannot take, response outside the family's support; for
+//	     predict, a fit whose spec.json and draws.csv do not match
 //	130  interrupted (Ctrl-C): the optimizer stopped cleanly, the outputs
 //	     were written and are marked not converged
+//
+// Errors are sorted by their type (see exitCode), never by their text.
 package main
 
 import (
