@@ -123,18 +123,18 @@ func (p *Predictor) dropMissingResponse(fr *data.Frame, resp []string) *data.Fra
 	return &out
 }
 
-// ReadColumns returns the columns of new data with the given header that
-// prediction reads: every column m.PredictColumns needs, and the
+// NewDataColumns returns the columns of new data with the given header
+// that prediction reads: every column PredictColumns needs, and the
 // response's when the header has them. A needed column that is missing is
-// a *DataError naming the data.
-func ReadColumns(m *Model, name string, header []string) ([]string, error) {
+// a *DataError naming the data (file).
+func (m *Model) NewDataColumns(file string, header []string) ([]string, error) {
 	need, resp, err := m.PredictColumns()
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range need {
 		if !slices.Contains(header, c) {
-			return nil, &DataError{File: name, Column: c, Msg: fmt.Sprintf("%s; the model needs columns %s", data.UnknownName("column", c, header), strings.Join(need, ", "))}
+			return nil, &DataError{File: file, Column: c, Msg: fmt.Sprintf("%s; the model needs columns %s", data.UnknownName("column", c, header), strings.Join(need, ", "))}
 		}
 	}
 	cols := slices.Clone(need)

@@ -146,7 +146,7 @@ func readNewData(m *spec.Model, src source, dropMissing bool) (*data.Frame, []st
 	if err != nil {
 		return nil, nil, err
 	}
-	cols, err := spec.ReadColumns(m, src.name(), header)
+	cols, err := m.NewDataColumns(src.name(), header)
 	if err != nil {
 		return nil, nil, err
 	}
