@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -38,13 +39,57 @@ type Options struct {
 func ReadFile(path string, opt Options) (*Frame, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
+		return nil, &Error{File: path, Err: err}
 	}
 	defer fh.Close()
 	if opt.Comma == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
 		opt.Comma = '\t'
 	}
 	return ReadCSV(fh, path, opt)
+}
+
+// ReadFileHeader returns the column names in the header of the CSV file
+// at path, read as [ReadFile] reads them, without reading the data.
+func ReadFileHeader(path string, opt Options) ([]string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: err}
+	}
+	defer fh.Close()
+	if opt.Comma == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
+		opt.Comma = '\t'
+	}
+	return ReadHeader(fh, path, opt)
+}
+
+// ReadHeader returns the trimmed column names in the header of the CSV
+// data in r, as [ReadCSV] reads them, without reading the data. name
+// identifies the data in messages.
+func ReadHeader(r io.Reader, name string, opt Options) ([]string, error) {
+	if name == "" {
+		name = "data"
+	}
+	comma := opt.Comma
+	if comma == 0 {
+		comma = ','
+	}
+	cr := csv.NewReader(bufio.NewReader(r))
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	rec, err := cr.Read()
+	if err == io.EOF {
+		return nil, &Error{File: name, Msg: "empty file (a header row naming the columns is required)"}
+	}
+	if err != nil {
+		return nil, csvError(name, err)
+	}
+	for i, h := range rec {
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\ufeff")
+		}
+		rec[i] = strings.TrimSpace(h)
+	}
+	return rec, nil
 }
 
 // ReadCSV reads CSV data with a header row from r into a Frame, following
@@ -62,7 +107,7 @@ func ReadCSV(r io.Reader, name string, opt Options) (*Frame, error) {
 	}
 	buf, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("data: %s: %w", name, err)
+		return nil, &Error{File: name, Msg: err.Error(), Err: err}
 	}
 	buf = bytes.TrimPrefix(buf, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
 	comma := opt.Comma
@@ -72,7 +117,7 @@ func ReadCSV(r io.Reader, name string, opt Options) (*Frame, error) {
 	cr := newReader(buf, comma)
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, fmt.Errorf("data: %s: empty file (a header row naming the columns is required)", name)
+		return nil, &Error{File: name, Msg: "empty file (a header row naming the columns is required)"}
 	}
 	if err != nil {
 		return nil, csvError(name, err)
@@ -82,10 +127,10 @@ func ReadCSV(r io.Reader, name string, opt Options) (*Frame, error) {
 	for j, h := range header {
 		h = strings.TrimSpace(h)
 		if h == "" {
-			return nil, fmt.Errorf("data: %s:1:%d: empty column name in header", name, j+1)
+			return nil, &Error{File: name, Line: 1, Field: j + 1, Msg: "empty column name in header"}
 		}
 		if k, dup := pos[h]; dup {
-			return nil, fmt.Errorf("data: %s:1:%d: duplicate column name %q (also field %d)", name, j+1, h, k+1)
+			return nil, &Error{File: name, Line: 1, Field: j + 1, Msg: fmt.Sprintf("duplicate column name %q (also field %d)", h, k+1)}
 		}
 		names[j] = h
 		pos[h] = j
@@ -102,7 +147,7 @@ func ReadCSV(r io.Reader, name string, opt Options) (*Frame, error) {
 		for _, c := range opt.Columns {
 			j, ok := pos[c]
 			if !ok {
-				return nil, fmt.Errorf("data: %s: %s", name, UnknownName("column", c, names))
+				return nil, &Error{File: name, Column: c, Msg: UnknownName("column", c, names)}
 			}
 			want[j] = true
 		}
@@ -136,7 +181,7 @@ func ReadCSV(r io.Reader, name string, opt Options) (*Frame, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(names) {
-			return nil, fmt.Errorf("data: %s:%d: %s, want %d as in the header", name, line, plural(len(rec), "field"), len(names))
+			return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("%s, want %d as in the header", plural(len(rec), "field"), len(names))}
 		}
 		lines = append(lines, line)
 		for _, s := range states {
@@ -145,7 +190,7 @@ func ReadCSV(r io.Reader, name string, opt Options) (*Frame, error) {
 		row++
 	}
 	if row == 0 {
-		return nil, fmt.Errorf("data: %s: no data rows (only a header)", name)
+		return nil, &Error{File: name, Msg: "no data rows (only a header)"}
 	}
 
 	// Decide the kinds; report the first error in file order.
@@ -161,7 +206,7 @@ func ReadCSV(r io.Reader, name string, opt Options) (*Frame, error) {
 		}
 	}
 	if first != nil {
-		return nil, fmt.Errorf("data: %s:%d:%d (column %q): %s", name, first.line, first.field+1, first.col, first.msg)
+		return nil, &Error{File: name, Line: first.line, Field: first.field + 1, Column: first.col, Msg: first.msg}
 	}
 	if len(backfill) > 0 {
 		fillStrings(buf, comma, backfill)
@@ -176,7 +221,7 @@ func ReadCSV(r io.Reader, name string, opt Options) (*Frame, error) {
 		f, n = f.DropMissing(nil)
 		f.Dropped = n
 		if f.Rows == 0 {
-			return nil, fmt.Errorf("data: %s: every row has a missing value; nothing left after dropping %d rows", name, n)
+			return nil, &Error{File: name, Msg: fmt.Sprintf("every row has a missing value; nothing left after dropping %d rows", n)}
 		}
 	}
 	return f, nil
@@ -199,9 +244,9 @@ func csvError(name string, err error) error {
 		if pe.StartLine != pe.Line {
 			where = fmt.Sprintf(" (in the record starting on line %d)", pe.StartLine)
 		}
-		return fmt.Errorf("data: %s:%d: malformed CSV at character %d%s: %v", name, pe.Line, pe.Column, where, pe.Err)
+		return &Error{File: name, Line: pe.Line, Msg: fmt.Sprintf("malformed CSV at character %d%s: %v", pe.Column, where, pe.Err), Err: err}
 	}
-	return fmt.Errorf("data: %s: %w", name, err)
+	return &Error{File: name, Msg: err.Error(), Err: err}
 }
 
 // isMissing reports whether a trimmed cell is a missing-value marker:

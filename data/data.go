@@ -39,7 +39,6 @@
 package data
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -147,17 +146,17 @@ func New(source string, cols ...*Column) (*Frame, error) {
 	seen := make(map[string]bool, len(cols))
 	for i, c := range cols {
 		if c.Name == "" {
-			return nil, fmt.Errorf("data: %s: column %d has no name", f.src(), i+1)
+			return nil, &Error{File: f.src(), Msg: fmt.Sprintf("column %d has no name", i+1)}
 		}
 		if seen[c.Name] {
-			return nil, fmt.Errorf("data: %s: duplicate column %q", f.src(), c.Name)
+			return nil, &Error{File: f.src(), Column: c.Name, Msg: fmt.Sprintf("duplicate column %q", c.Name)}
 		}
 		seen[c.Name] = true
 		if i == 0 {
 			f.Rows = c.Len()
 		} else if c.Len() != f.Rows {
-			return nil, fmt.Errorf("data: %s: column %q has %d values, column %q has %d",
-				f.src(), c.Name, c.Len(), cols[0].Name, f.Rows)
+			return nil, &Error{File: f.src(), Column: c.Name, Msg: fmt.Sprintf("column %q has %d values, column %q has %d",
+				c.Name, c.Len(), cols[0].Name, f.Rows)}
 		}
 	}
 	return f, nil
@@ -198,7 +197,7 @@ func (f *Frame) Col(name string) (*Column, error) {
 	if c := f.Lookup(name); c != nil {
 		return c, nil
 	}
-	return nil, fmt.Errorf("data: %s: %s", f.src(), UnknownName("column", name, f.Names()))
+	return nil, &Error{File: f.src(), Column: name, Msg: UnknownName("column", name, f.Names())}
 }
 
 // UnknownName describes a name that is not among candidates, suggesting the
@@ -397,7 +396,7 @@ func (f *Frame) CheckMissing(names []string) error {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "data: %s: %d missing value", f.src(), len(cells))
+	fmt.Fprintf(&b, "%d missing value", len(cells))
 	if len(cells) > 1 {
 		b.WriteByte('s')
 	}
@@ -413,7 +412,8 @@ func (f *Frame) CheckMissing(names []string) error {
 		fmt.Fprintf(&b, "row %d column %q", f.RowNumber(c.Row), c.Column)
 	}
 	b.WriteString("); use --drop-missing to drop those rows")
-	return errors.New(b.String())
+	first := cells[0]
+	return &Error{File: f.src(), Column: first.Column, Msg: b.String()}
 }
 
 // DropMissing returns a frame without the rows that have a missing cell in

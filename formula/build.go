@@ -1,7 +1,6 @@
 package formula
 
 import (
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -109,9 +108,42 @@ type builder struct {
 	groups map[string]*value
 }
 
+// EvalError is an error evaluating a formula on data: a column the data
+// do not have, a value outside a function's domain (log of 0), a text
+// column in arithmetic, a level not seen when fitting. It is about the
+// data, where a *SyntaxError is about the formula's text. Its Error method
+// shows the formula with a caret under the term concerned:
+//
+//	formula: log(k) is -Inf in row 3 of d.csv
+//	  y ~ log(k)
+//	      ^
+type EvalError struct {
+	// Formula is the formula text.
+	Formula string
+	// Pos is the 0-based byte offset of the term in Formula, or -1 when
+	// the error is not about one term.
+	Pos int
+	// Msg describes the fault.
+	Msg string
+}
+
+// Error renders the message, and, when Pos is set, the formula with a
+// caret under the term.
+func (e *EvalError) Error() string {
+	if e.Pos < 0 {
+		return "formula: " + e.Msg
+	}
+	return caret("formula: "+e.Msg, e.Formula, e.Pos, "", false)
+}
+
 // errAt returns an error showing the formula with a caret at pos.
 func (b *builder) errAt(pos int, format string, args ...any) error {
-	return errors.New(caret("formula: "+fmt.Sprintf(format, args...), b.f.src, pos, "", false))
+	return &EvalError{Formula: b.f.src, Pos: pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+// errorf returns an error about no one term.
+func (b *builder) errorf(format string, args ...any) error {
+	return &EvalError{Formula: b.f.src, Pos: -1, Msg: fmt.Sprintf(format, args...)}
 }
 
 // unknownColumn returns the error for a name that is not a column.
@@ -141,41 +173,60 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe) (*Design, []string, error)
 		b.rec = fixed
 	}
 
-	// Every column must exist, except that new data may lack the response.
-	withResponse := true
-	for _, id := range idents(f.lhs) {
-		if fr.Lookup(id.name) == nil {
-			if fixed != nil {
-				withResponse = false
-				break
+	// Every column must exist, except that new data may lack the response
+	// and its trials or standard errors: each part is used when all of its
+	// columns are there.
+	has := func(ns ...node) bool {
+		for _, n := range ns {
+			if n == nil {
+				continue
 			}
-			return nil, nil, b.unknownColumn(id)
+			for _, id := range idents(n) {
+				if fr.Lookup(id.name) == nil {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if fixed == nil {
+		for _, id := range idents(f.lhs) {
+			if fr.Lookup(id.name) == nil {
+				return nil, nil, b.unknownColumn(id)
+			}
 		}
 	}
+	withY := has(f.resp, f.fail)
+	withTrials := f.fail != nil && withY || f.trials != nil && has(f.trials)
+	withSE := f.se != nil && has(f.se)
 	for _, id := range idents(f.rhs) {
 		if fr.Lookup(id.name) == nil {
 			return nil, nil, b.unknownColumn(id)
 		}
 	}
-	cols := f.Columns()
-	if !withResponse {
-		cols = nil
-		for _, id := range idents(f.rhs) {
-			cols = append(cols, id.name)
+	var cols []string
+	for _, part := range []struct {
+		n  node
+		ok bool
+	}{{f.resp, withY}, {f.fail, withY}, {f.trials, withTrials}, {f.se, withSE}, {f.rhs, true}} {
+		if part.n != nil && part.ok {
+			for _, id := range idents(part.n) {
+				if !slices.Contains(cols, id.name) {
+					cols = append(cols, id.name)
+				}
+			}
 		}
 	}
 	if err := fr.CheckMissing(cols); err != nil {
 		return nil, nil, err
 	}
 	if b.n == 0 {
-		return nil, nil, fmt.Errorf("formula: %s has no rows", b.src())
+		return nil, nil, b.errorf("%s has no rows", b.src())
 	}
 
 	d := &Design{Intercept: f.icpt, ResponseName: render(f.resp), rows: b.n}
-	if withResponse {
-		if err := b.response(d); err != nil {
-			return nil, nil, err
-		}
+	if err := b.response(d, withY, withTrials, withSE); err != nil {
+		return nil, nil, err
 	}
 	for _, o := range f.offsets {
 		v, err := b.numeric(o)
@@ -237,7 +288,7 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe) (*Design, []string, error)
 		b.rec.Names = slices.Clone(names)
 		b.identification(names, cols2, f.icpt)
 	} else if !slices.Equal(names, fixed.Names) {
-		return nil, nil, fmt.Errorf("formula: the recipe has columns %s but %s gives %s",
+		return nil, nil, b.errorf("the recipe has columns %s but %s gives %s",
 			strings.Join(fixed.Names, ", "), b.src(), strings.Join(names, ", "))
 	}
 	d.recipe = b.rec
@@ -443,10 +494,14 @@ func (b *builder) scale(n *callNode, v []float64) ([]float64, error) {
 	return v, nil
 }
 
-// response fills in the response, trials and standard errors.
-func (b *builder) response(d *Design) error {
+// response fills in the response, trials and standard errors, each when
+// asked for.
+func (b *builder) response(d *Design, withY, withTrials, withSE bool) error {
 	f := b.f
 	if f.fail != nil {
+		if !withY {
+			return nil
+		}
 		s, err := b.numeric(f.resp)
 		if err != nil {
 			return err
@@ -465,25 +520,31 @@ func (b *builder) response(d *Design) error {
 		d.Response, d.Trials = s, fl
 		return nil
 	}
-	y, err := b.responseValues()
-	if err != nil {
-		return err
+	var y []float64
+	if withY {
+		var err error
+		if y, err = b.responseValues(); err != nil {
+			return err
+		}
+		d.Response = y
 	}
-	d.Response = y
-	if f.trials != nil {
+	if f.trials != nil && withTrials {
 		n, err := b.numeric(f.trials)
 		if err != nil {
 			return err
 		}
 		for i := range n {
-			if n[i] < 0 || y[i] < 0 || y[i] > n[i] {
+			if n[i] < 0 && y == nil {
+				return b.errAt(f.trials.position(), "trials(%s) = %s in %s: need trials >= 0", render(f.trials), formatNum(n[i]), b.row(i))
+			}
+			if y != nil && (n[i] < 0 || y[i] < 0 || y[i] > n[i]) {
 				return b.errAt(f.resp.position(), "binomial response %s = %s with trials(%s) = %s in %s: need 0 <= successes <= trials",
 					render(f.resp), formatNum(y[i]), render(f.trials), formatNum(n[i]), b.row(i))
 			}
 		}
 		d.Trials = n
 	}
-	if f.se != nil {
+	if f.se != nil && withSE {
 		s, err := b.numeric(f.se)
 		if err != nil {
 			return err

@@ -198,6 +198,28 @@ func (f *Formula) Intercept() bool { return f.icpt }
 // binomial responses).
 func (f *Formula) Response() string { return render(f.resp) }
 
+// Trials returns the canonical text of the binomial trials, n for
+// "y | trials(n)" and "s + f" for cbind(s, f), or "" when the formula has
+// none.
+func (f *Formula) Trials() string {
+	switch {
+	case f.trials != nil:
+		return render(f.trials)
+	case f.fail != nil:
+		return render(f.resp) + " + " + render(f.fail)
+	}
+	return ""
+}
+
+// SE returns the canonical text of the known standard errors, s for
+// "y | se(s)", or "" when the formula has none.
+func (f *Formula) SE() string {
+	if f.se == nil {
+		return ""
+	}
+	return render(f.se)
+}
+
 // Terms returns the population-level terms after expansion (without the
 // intercept and offsets), ordered as their columns are: e.g. "x1", "x2",
 // "x1:x2" for "y ~ x1*x2".
@@ -255,6 +277,33 @@ func (f *Formula) Columns() []string {
 		}
 	})
 	return out
+}
+
+// PredictColumns splits Columns for coding new data with a Recipe. need
+// are the columns every new row must have: predictors, offsets, grouping
+// columns, the n of trials(n), the s of se(s), and both columns of
+// cbind(s, f), which give the trials. response are the columns of the
+// response alone, which new data may lack (Recipe.Build then leaves
+// Design.Response nil); given, they let a prediction be scored against the
+// observed y.
+func (f *Formula) PredictColumns() (need, response []string) {
+	only := map[string]bool{}
+	if f.fail == nil {
+		walk(f.resp, func(id *identNode) { only[id.name] = true })
+		for _, n := range []node{f.trials, f.se, f.rhs} {
+			if n != nil {
+				walk(n, func(id *identNode) { delete(only, id.name) })
+			}
+		}
+	}
+	for _, c := range f.Columns() {
+		if only[c] {
+			response = append(response, c)
+		} else {
+			need = append(need, c)
+		}
+	}
+	return need, response
 }
 
 // walk calls fn for every name in n, left to right.

@@ -2,6 +2,7 @@ package formula
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
 	"slices"
@@ -216,5 +217,49 @@ func TestRecipeErrors(t *testing.T) {
 	_, err = (&Recipe{Formula: "y ~"}).Build(fr)
 	if err == nil || err.Error()[:29] != "formula: bad recipe: formula:" {
 		t.Errorf("bad formula in recipe: %v", err)
+	}
+}
+
+// New data may hold the trials or standard errors without the response;
+// PredictColumns says which columns are needed.
+func TestRecipePartialResponse(t *testing.T) {
+	mk := func(cols ...*data.Column) *data.Frame {
+		fr, err := data.New("new.csv", cols...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fr
+	}
+	x := data.NewNumeric("x", []float64{1, 2, 3})
+	fit, _ := mustBuild(t, "k | trials(n) ~ x", mk(data.NewNumeric("k", []float64{1, 0, 2}), data.NewNumeric("n", []float64{2, 3, 4}), x))
+	f := MustParse("k | trials(n) ~ x")
+	need, resp := f.PredictColumns()
+	if !slices.Equal(need, []string{"n", "x"}) || !slices.Equal(resp, []string{"k"}) || f.Trials() != "n" || f.SE() != "" {
+		t.Errorf("need %q, response %q, trials %q", need, resp, f.Trials())
+	}
+	d, err := fit.Recipe().Build(mk(data.NewNumeric("n", []float64{5, 6, 7}), x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkVec(t, "Trials", d.Trials, []float64{5, 6, 7})
+	checkVec(t, "Response", d.Response, nil)
+	if _, err := fit.Recipe().Build(mk(data.NewNumeric("n", []float64{5, -1, 7}), x)); err == nil {
+		t.Error("negative trials accepted")
+	}
+
+	cb := MustParse("cbind(s, f) ~ x")
+	if need, resp := cb.PredictColumns(); !slices.Equal(need, []string{"s", "f", "x"}) || resp != nil || cb.Trials() != "s + f" {
+		t.Errorf("cbind: need %q, response %q, trials %q", need, resp, cb.Trials())
+	}
+	se := MustParse("y | se(s) ~ x + (1 | g)")
+	if need, resp := se.PredictColumns(); !slices.Equal(need, []string{"s", "x", "g"}) || !slices.Equal(resp, []string{"y"}) || se.SE() != "s" {
+		t.Errorf("se: need %q, response %q", need, resp)
+	}
+
+	// Evaluation errors are *EvalError values pointing at the term.
+	_, _, err = MustParse("y ~ log(x)").Build(mk(data.NewNumeric("y", []float64{1, 2, 3}), data.NewNumeric("x", []float64{1, 0, 2})))
+	var ee *EvalError
+	if !errors.As(err, &ee) || ee.Pos != 4 || ee.Formula != "y ~ log(x)" {
+		t.Errorf("log(0): %#v", err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/govi-dev/govi/transform"
 )
@@ -44,25 +46,163 @@ func (m *Linear) Names() []string {
 
 func sdName(gr Group) string { return "sd_" + gr.Name + "__" + gr.Coef }
 
-// ConstrainedNames returns, in order, the column names, the auxiliary
-// parameters (sigma, phi, nu), the group sds sd_g__coef, and the group
-// effects r_g[level,coef], as brms names them.
-func (m *Linear) ConstrainedNames() []string {
-	var names []string
-	for j := 0; j < m.p; j++ {
-		names = append(names, m.colName(j))
+// ParamName names one constrained quantity of a model. It has two
+// spellings: String, brms's (b_x, sigma, sd_g__Intercept,
+// r_g[A,Intercept]), for summaries, and Stan, CmdStan's spelling of array
+// elements by 1-based index (r_g[1,1]), from which the columns of a Stan
+// CSV file are named (r_g.1.1; see report.CSVNames). Scalars are spelt the
+// same both ways.
+type ParamName struct {
+	// Base is the name of a scalar, or of the array holding an element.
+	Base string
+	// Labels label an array element, e.g. its level and coefficient
+	// {"A", "Intercept"}; nil for a scalar.
+	Labels []string
+	// Index holds the element's 1-based position along each dimension of
+	// the array, one entry per label; nil for a scalar.
+	Index []int
+}
+
+// String returns Base, or Base[label,label,…] for an array element.
+func (n ParamName) String() string {
+	if len(n.Labels) == 0 {
+		return n.Base
 	}
-	names = append(names, m.t.Lik.Aux()...)
-	for _, gr := range m.t.Groups {
-		names = append(names, sdName(gr))
+	return n.Base + "[" + strings.Join(n.Labels, ",") + "]"
+}
+
+// Stan returns Base, or Base[i,j,…] for an array element.
+func (n ParamName) Stan() string {
+	if len(n.Index) == 0 {
+		return n.Base
 	}
-	for _, gr := range m.t.Groups {
-		for _, lv := range gr.Levels {
-			names = append(names, fmt.Sprintf("r_%s[%s,%s]", gr.Name, lv, gr.Coef))
+	idx := make([]string, len(n.Index))
+	for k, i := range n.Index {
+		idx[k] = strconv.Itoa(i)
+	}
+	return n.Base + "[" + strings.Join(idx, ",") + "]"
+}
+
+// Strings returns the String spelling of every name.
+func Strings(names []ParamName) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n.String()
+	}
+	return out
+}
+
+// StanStrings returns the Stan spelling of every name.
+func StanStrings(names []ParamName) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n.Stan()
+	}
+	return out
+}
+
+// Layout gives the positions of the constrained quantities of a Linear
+// model in ParamNames' order, which is Linear.Constrain's: coefficient j
+// is at Coef+j, auxiliary parameter k at Aux+k, the sd of group g at SD[g]
+// and its effect for level l at Effect[g]+l; Len is their number.
+type Layout struct {
+	Coef, Aux  int
+	SD, Effect []int
+	Len        int
+}
+
+// Layout returns the positions of the quantities ParamNames names.
+func (t Terms) Layout() Layout {
+	p := len(t.Names)
+	if t.X != nil {
+		_, p = t.X.Dims()
+	}
+	k := 0
+	if t.Lik != nil {
+		k = len(t.Lik.Aux())
+	}
+	lay := Layout{Coef: 0, Aux: p, SD: make([]int, len(t.Groups)), Effect: make([]int, len(t.Groups))}
+	i := p + k
+	forGroups(t.Groups, func(g, _ int) { lay.SD[g] = i; i++ })
+	forGroups(t.Groups, func(g, _ int) { lay.Effect[g] = i; i += len(t.Groups[g].Levels) })
+	lay.Len = i
+	return lay
+}
+
+// ParamNames returns the names of the constrained quantities of the Linear
+// model t declares, in the order Linear.Constrain stores them (see
+// Layout):
+//
+//   - the coefficients, named by Names (b[1], b[2], … when Names is nil);
+//   - the auxiliary parameters of the likelihood (sigma, phi, nu);
+//   - the group-level sds, sd_g__coef;
+//   - the group-level effects, the array r_g[level,coef] of each grouping
+//     factor g, with Index {level, coefficient} counted from 1 over the
+//     levels and over the varying coefficients of g in formula order.
+//
+// Groups are reported factor by factor, in order of first appearance, so
+// that the elements of each array r_g are contiguous and in CmdStan's
+// column-major order (level fastest). It needs only Lik (for its Aux
+// names, none when nil), X (or Names) and the groups' Name, Coef and
+// Levels, so it names the parameters of draws for new data too.
+func (t Terms) ParamNames() []ParamName {
+	lay := t.Layout()
+	names := make([]ParamName, lay.Len)
+	for j := 0; j < lay.Aux; j++ {
+		if t.Names != nil {
+			names[j] = ParamName{Base: t.Names[j]}
+		} else {
+			names[j] = ParamName{Base: "b", Labels: []string{strconv.Itoa(j + 1)}, Index: []int{j + 1}}
 		}
 	}
+	if t.Lik != nil {
+		for k, a := range t.Lik.Aux() {
+			names[lay.Aux+k] = ParamName{Base: a}
+		}
+	}
+	forGroups(t.Groups, func(g, coef int) {
+		gr := t.Groups[g]
+		names[lay.SD[g]] = ParamName{Base: sdName(gr)}
+		for l, lv := range gr.Levels {
+			names[lay.Effect[g]+l] = ParamName{Base: "r_" + gr.Name, Labels: []string{lv, gr.Coef}, Index: []int{l + 1, coef + 1}}
+		}
+	})
 	return names
 }
+
+// forGroups calls fn(g, k) for the groups in reporting order: factor by
+// factor in order of first appearance, and within a factor in order, k
+// counting the groups of the factor from 0.
+func forGroups(groups []Group, fn func(g, k int)) {
+	for g := range groups {
+		first := true
+		for h := 0; h < g; h++ {
+			if groups[h].Name == groups[g].Name {
+				first = false
+				break
+			}
+		}
+		if !first {
+			continue
+		}
+		k := 0
+		for h := g; h < len(groups); h++ {
+			if groups[h].Name == groups[g].Name {
+				fn(h, k)
+				k++
+			}
+		}
+	}
+}
+
+// ParamNames returns the names of the constrained quantities; see
+// Terms.ParamNames.
+func (m *Linear) ParamNames() []ParamName { return m.t.ParamNames() }
+
+// ConstrainedNames returns the String spelling of ParamNames: the column
+// names, the auxiliary parameters (sigma, phi, nu), the group sds
+// sd_g__coef, and the group effects r_g[level,coef], as brms names them.
+func (m *Linear) ConstrainedNames() []string { return Strings(m.ParamNames()) }
 
 // Constrain stores the quantities named by ConstrainedNames at θ in dst.
 func (m *Linear) Constrain(dst, theta []float64) {
@@ -71,20 +211,21 @@ func (m *Linear) Constrain(dst, theta []float64) {
 		dst[i] = math.Exp(theta[m.auxAt[k]])
 		i++
 	}
-	for g := range m.t.Groups {
+	groups := m.t.Groups
+	forGroups(groups, func(g, _ int) {
 		dst[i] = math.Exp(theta[m.sdAt[g]])
 		i++
-	}
-	for g, gr := range m.t.Groups {
+	})
+	forGroups(groups, func(g, _ int) {
 		tau := 1.0
-		if !gr.Centered {
+		if !groups[g].Centered {
 			tau = math.Exp(theta[m.sdAt[g]])
 		}
-		for l := range gr.Levels {
+		for l := range groups[g].Levels {
 			dst[i] = tau * theta[m.groupAt[g]+l]
 			i++
 		}
-	}
+	})
 }
 
 var _ Constrainer = (*Linear)(nil)
@@ -149,21 +290,25 @@ func NewConstrained(params []Param, f func(grad, x []float64) float64) (*Constra
 // Dim returns the number of unconstrained parameters.
 func (c *Constrained) Dim() int { return c.d }
 
-// ConstrainedNames returns the names of the natural-scale parameters.
-func (c *Constrained) ConstrainedNames() []string {
-	var names []string
+// ParamNames returns the names of the natural-scale parameters: Name for
+// a scalar, and the elements Name[1], Name[2], … of a block.
+func (c *Constrained) ParamNames() []ParamName {
+	var names []ParamName
 	for _, p := range c.params {
 		_, n := p.size()
 		if n == 1 && p.Vector == nil {
-			names = append(names, p.Name)
+			names = append(names, ParamName{Base: p.Name})
 			continue
 		}
 		for i := 1; i <= n; i++ {
-			names = append(names, fmt.Sprintf("%s[%d]", p.Name, i))
+			names = append(names, ParamName{Base: p.Name, Labels: []string{strconv.Itoa(i)}, Index: []int{i}})
 		}
 	}
 	return names
 }
+
+// ConstrainedNames returns the String spelling of ParamNames.
+func (c *Constrained) ConstrainedNames() []string { return Strings(c.ParamNames()) }
 
 // Constrain maps θ to the natural scale.
 func (c *Constrained) Constrain(dst, theta []float64) {

@@ -259,7 +259,8 @@ func commentValue(s string) string {
 
 // WriteDrawsCSV writes the fit's draws in CmdStan's CSV layout for the
 // variational method (see the package documentation). Column names are
-// CSVNames(f.Names); when f.Names is empty the names of f.Params are used.
+// CSVNames(f.StanNames), or CSVNames(f.Names) when StanNames is nil; when
+// f.Names is empty too the names of f.Params are used.
 //
 // The first data row is f.Mean with lp__ = log_p__ = log_g__ = 0, as CmdStan
 // writes it; when f.Mean is nil the column means of the draws are used
@@ -276,8 +277,22 @@ func commentValue(s string) string {
 // output_samples = the number of draws (at least 1), and CmdStan's defaults,
 // marked "(Default)", for the others, which govi does not use. "adapt
 // engaged = 0" is written because govi does not adapt a step size the way
-// CmdStan does, so, as in CmdStan's output without adaptation, no
-// "Stepsize adaptation complete." lines follow the header.
+// CmdStan does. CmdStan writes "# Stepsize adaptation complete." and
+// "# eta = …" after the header when it adapts, and recent cmdstanpy
+// requires a line starting "# Stepsize adaptation" followed by the eta
+// line, so govi writes "# Stepsize adaptation not run by govi; eta is
+// CmdStan's default:" and "# eta = 1" there.
+//
+// After the draws comes CmdStan's timing block, which rstan's
+// read_stan_csv looks for:
+//
+//	#
+//	#  Elapsed Time: 0.42 seconds (Warm-up)
+//	#                0.05 seconds (Sampling)
+//	#                0.47 seconds (Total)
+//	#
+//
+// with the optimization as the warm-up and the draws as the sampling.
 //
 // It returns an error, before writing anything, if a draw, f.Mean, f.LogP or
 // f.LogQ has the wrong length.
@@ -297,6 +312,9 @@ func WriteDrawsCSV(w io.Writer, f *Fit) error {
 		if len(row) != k {
 			return fmt.Errorf("report: WriteDrawsCSV: draw %d has %d values, want %d", s+1, len(row), k)
 		}
+	}
+	if f.StanNames != nil && len(f.StanNames) != k {
+		return fmt.Errorf("report: WriteDrawsCSV: %d StanNames for %d names", len(f.StanNames), k)
 	}
 	if f.Mean != nil && len(f.Mean) != k {
 		return fmt.Errorf("report: WriteDrawsCSV: Mean has %d values, want %d", len(f.Mean), k)
@@ -321,8 +339,12 @@ func WriteDrawsCSV(w io.Writer, f *Fit) error {
 
 	bw := bufio.NewWriterSize(w, 64<<10)
 	writeComments(bw, f)
+	if f.StanNames != nil {
+		names = f.StanNames
+	}
 	bw.WriteString(strings.Join(append(methodColumns(), CSVNames(names)...), ","))
 	bw.WriteByte('\n')
+	bw.WriteString("# Stepsize adaptation not run by govi; eta is CmdStan's default:\n# eta = 1\n")
 
 	buf := make([]byte, 0, 32*(k+3))
 	writeRow := func(logp, logq float64, vals []float64) {
@@ -348,6 +370,9 @@ func WriteDrawsCSV(w io.Writer, f *Fit) error {
 		}
 		writeRow(logp, logq, row)
 	}
+	secs := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
+	fmt.Fprintf(bw, "#\n#  Elapsed Time: %s seconds (Warm-up)\n#                %s seconds (Sampling)\n#                %s seconds (Total)\n#\n",
+		secs(f.Seconds), secs(f.DrawSeconds), secs(f.Seconds+f.DrawSeconds))
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("report: writing draws CSV: %w", err)
 	}
@@ -520,4 +545,62 @@ func ReadCmdStanCSV(r io.Reader) (names []string, rows [][]float64, comments []s
 		return nil, nil, comments, errors.New("report: CSV has no header line")
 	}
 	return names, rows, comments, nil
+}
+
+// Draws are the draws of a variational Stan CSV file, as ReadDrawsCSV
+// returns them.
+type Draws struct {
+	// Names are the parameter columns, without the method columns (names
+	// ending in "__": lp__, log_p__, log_g__).
+	Names []string
+	// Mean is the first row, the mean of the approximation; nil when the
+	// file has no rows.
+	Mean []float64
+	// Rows are the draws, the later rows, with the values of Names.
+	Rows [][]float64
+	// Config maps the keys of the "key = value" comments to their values,
+	// trimmed and without "(Default)", e.g. Config["family"]. The first
+	// occurrence of a key wins.
+	Config map[string]string
+}
+
+// ReadDrawsCSV reads a variational Stan CSV file, such as WriteDrawsCSV
+// and CmdStan write, by the rules of ReadCmdStanCSV: its first row is the
+// mean of the approximation and the others are draws.
+func ReadDrawsCSV(r io.Reader) (*Draws, error) {
+	names, rows, comments, err := ReadCmdStanCSV(r)
+	if err != nil {
+		return nil, err
+	}
+	d := &Draws{Config: map[string]string{}}
+	var keep []int
+	for j, n := range names {
+		if !strings.HasSuffix(n, "__") {
+			keep = append(keep, j)
+			d.Names = append(d.Names, n)
+		}
+	}
+	for i, row := range rows {
+		vals := make([]float64, len(keep))
+		for k, j := range keep {
+			vals[k] = row[j]
+		}
+		if i == 0 {
+			d.Mean = vals
+		} else {
+			d.Rows = append(d.Rows, vals)
+		}
+	}
+	for _, c := range comments {
+		k, v, ok := strings.Cut(strings.TrimLeft(c, "# \t"), "=")
+		if !ok {
+			continue
+		}
+		k = strings.TrimSpace(k)
+		v = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "(Default)"))
+		if _, seen := d.Config[k]; !seen && k != "" {
+			d.Config[k] = v
+		}
+	}
+	return d, nil
 }

@@ -37,7 +37,12 @@
 //   - a first row holding the mean of the approximation, with lp__, log_p__
 //     and log_g__ all 0, exactly as CmdStan writes it for ADVI;
 //   - one row per draw with lp__ = 0, log_p__ = log p(θ, D) (unconstrained
-//     scale, Jacobian included) and log_g__ = log q(θ).
+//     scale, Jacobian included) and log_g__ = log q(θ);
+//   - CmdStan's "Elapsed Time" block, which rstan's read_stan_csv looks
+//     for.
+//
+// [ReadDrawsCSV] reads such a file back: the parameter columns, the mean
+// row, the draws and the "key = value" comments.
 //
 // Numbers are written with strconv's shortest round-trip form ('g', -1);
 // non-finite values are written as CmdStan writes them: nan, inf, -inf.
@@ -46,8 +51,11 @@
 //
 // Stan CSV readers split column names on "." to recover arrays: CmdStan
 // writes b[1] as b.1 and m[2,3] as m.2.3, and cmdstanpy (through stanio),
-// ArviZ and cmdstanr all convert the parts after the first "." to integer
-// indices. [CSVName] therefore maps a brms-style name as follows:
+// ArviZ, rstan and cmdstanr all convert the parts after the first "." to
+// integer indices. [WriteDrawsCSV] names the columns from Fit.StanNames,
+// where a labelled array element such as r_g[A,Intercept] is given by its
+// indices, r_g[1,1] (model.ParamName.Stan), so that it becomes r_g.1.1.
+// [CSVName] maps a name as follows:
 //
 //   - name[i,j,...] with every index a positive integer written without
 //     leading zeros becomes name.i.j... (b[1] → b.1, Sigma[1,2] →

@@ -47,12 +47,16 @@ type Diagnostics struct {
 // Fit is a finished fit as the report functions consume it. Every field is
 // plain data; the package never modifies a Fit.
 type Fit struct {
-	Params []Param     // summary rows in output order
-	Names  []string    // draw column names, same order as Params
-	Draws  [][]float64 // S draws × len(Names), constrained scale
-	LogP   []float64   // per draw: log p(θ, D) on the unconstrained scale, Jacobian included
-	LogQ   []float64   // per draw: log q(θ)
-	Mean   []float64   // mean of q pushed to the constrained scale (first CSV row)
+	Params []Param  // summary rows in output order
+	Names  []string // parameter names (brms spelling), same order as Params
+	// StanNames are the same names in Stan's indexed spelling (r_g[1,2]
+	// for r_g[A,x]; model.ParamName.Stan), from which draws.csv's column
+	// names are made by CSVNames; nil means Names.
+	StanNames []string
+	Draws     [][]float64 // S draws × len(Names), constrained scale
+	LogP      []float64   // per draw: log p(θ, D) on the unconstrained scale, Jacobian included
+	LogQ      []float64   // per draw: log q(θ)
+	Mean      []float64   // mean of q pushed to the constrained scale (first CSV row)
 
 	ELBO       float64   // final ELBO
 	Trace      []float64 // ELBO per iteration
@@ -61,6 +65,9 @@ type Fit struct {
 	Stop       string    // "converged", "iteration limit", "failed" or "canceled"
 	Message    string    // optional detail about the stop
 	Seconds    float64   // wall-clock time of the fit
+	// DrawSeconds is the wall-clock time of drawing from the approximation
+	// and evaluating the log densities for the diagnostics.
+	DrawSeconds float64
 
 	Family    string // likelihood family, e.g. "bernoulli"
 	Link      string // link function, e.g. "logit"

@@ -1,8 +1,34 @@
 // Package spec is govi's declarative model description: a formula, a
 // family and link, priors by class or coefficient, and the parameterization
 // of group-level effects, as brms and rstanarm take them. A Model
-// round-trips through JSON (the CLI saves it as spec.json), and Build
-// evaluates it on a data frame into a model.Linear.
+// round-trips through JSON (the CLI saves it as spec.json); Build evaluates
+// it on a data frame into a model.Linear; Built.Fit runs govi's pipeline
+// (govi.Run) on it and returns the report of the fit; Predict and
+// Predictor give the posterior predictive distribution of new rows from
+// the draws of a fit.
+//
+// # Families
+//
+// The response families are registered in one place (family.go): each
+// Family entry gives its links, its auxiliary parameters and their default
+// priors, what the formula must or may give it, and how to build its
+// likelihood from the evaluated formula. Check, Build, Predict and the
+// govi command all use the registry; FamilyNames lists it.
+//
+// # Names
+//
+// Parameters are named as brms names them (model.ParamName): the
+// population-level coefficients b_Intercept, b_x, b_g[b] (CoefName), the
+// auxiliary parameters sigma, phi, nu, the group-level sds
+// sd_g__Intercept and the group-level effects r_g[level,coef], which the
+// report's draws.csv spells r_g.i.j, CmdStan's array of levels by
+// coefficients. Priors name coefficients by column: b[x], sd[g,x].
+//
+// # Errors
+//
+// Errors are typed: *Error and *PriorError (and *formula.SyntaxError) are
+// mistakes in the description; *DataError (and *data.Error and
+// *formula.EvalError) say that the data do not suit it.
 //
 // # Priors
 //
@@ -31,10 +57,10 @@ package spec
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -43,7 +69,6 @@ import (
 
 	"github.com/govi-dev/govi/data"
 	"github.com/govi-dev/govi/formula"
-	"github.com/govi-dev/govi/lik"
 	"github.com/govi-dev/govi/model"
 	"github.com/govi-dev/govi/prior"
 )
@@ -52,8 +77,8 @@ import (
 type Model struct {
 	// Formula is an R/brms formula (package formula). Required.
 	Formula string `json:"formula"`
-	// Family is gaussian, bernoulli, binomial, poisson, negbinomial or
-	// student. Required.
+	// Family is a registered family (FamilyNames): gaussian, bernoulli,
+	// binomial, poisson, negbinomial or student. Required.
 	Family string `json:"family"`
 	// Link is the link function; empty means the family's default
 	// (identity, logit, logit, log, log, identity; bernoulli also takes
@@ -111,13 +136,13 @@ func (p Prior) String() string {
 func ParsePrior(s string) (Prior, error) {
 	lhs, rhs, ok := strings.Cut(s, "~")
 	if !ok {
-		return Prior{}, fmt.Errorf("spec: prior %q: want \"class ~ distribution\", e.g. \"b ~ normal(0, 2.5)\"", s)
+		return Prior{}, priorErrorf(s, "prior %q: want \"class ~ distribution\", e.g. \"b ~ normal(0, 2.5)\"", s)
 	}
 	lhs, rhs = strings.TrimSpace(lhs), strings.TrimSpace(rhs)
 	p := Prior{Class: lhs, Prior: rhs}
 	if i := strings.IndexByte(lhs, '['); i >= 0 {
 		if !strings.HasSuffix(lhs, "]") {
-			return Prior{}, fmt.Errorf("spec: prior %q: unbalanced brackets in %q", s, lhs)
+			return Prior{}, priorErrorf(s, "prior %q: unbalanced brackets in %q", s, lhs)
 		}
 		p.Class = strings.TrimSpace(lhs[:i])
 		inner := lhs[i+1 : len(lhs)-1]
@@ -134,16 +159,46 @@ func ParsePrior(s string) (Prior, error) {
 	return p, nil
 }
 
-var classes = []string{"b", "Intercept", "sigma", "phi", "nu", "sd"}
-
+// check validates the prior without a model: its class, its distribution
+// and that the distribution's support suits the class.
 func (p Prior) check() error {
+	_, err := p.parse()
+	return err
+}
+
+// parse parses p's distribution and checks it suits its class; "flat" on
+// a positive class is flat on (0, ∞).
+func (p Prior) parse() (model.Prior, error) {
+	classes := Classes()
 	if !slices.Contains(classes, p.Class) {
-		return fmt.Errorf("spec: unknown prior class %q%s; classes are %s", p.Class, suggest(p.Class, classes), strings.Join(classes, ", "))
+		return nil, priorErrorf(p.String(), "unknown prior class %q%s; classes are %s", p.Class, suggest(p.Class, classes), strings.Join(classes, ", "))
 	}
-	if _, err := prior.Parse(p.Prior); err != nil {
-		return err
+	pr, err := prior.Parse(p.Prior)
+	if err != nil {
+		return nil, &PriorError{Prior: p.String(), Err: err}
 	}
-	return nil
+	positive := PositiveClass(p.Class)
+	if f, ok := pr.(prior.Flat); ok {
+		f.OnPositive = positive
+		return f, nil
+	}
+	if positive && !pr.Positive() {
+		return nil, priorErrorf(p.String(), "prior %s: %s is a positive parameter; use a prior on (0, ∞), e.g. exponential(1), half_normal(0, 1), half_student_t(3, 0, 2.5) or flat", p, p.Class)
+	}
+	if !positive && pr.Positive() {
+		return nil, priorErrorf(p.String(), "prior %s: %s takes values on the whole real line; %s is only for positive parameters (%s)", p, p.Class, pr, strings.Join(positiveClasses(), ", "))
+	}
+	return pr, nil
+}
+
+func positiveClasses() []string {
+	var out []string
+	for _, c := range Classes() {
+		if PositiveClass(c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func suggest(name string, options []string) string {
@@ -156,70 +211,83 @@ func suggest(name string, options []string) string {
 // JSON returns the indented JSON of m.
 func (m *Model) JSON() ([]byte, error) { return json.MarshalIndent(m, "", "  ") }
 
-// Parse reads a Model from JSON, rejecting unknown fields.
+// Parse reads a Model from JSON, rejecting unknown fields. Its errors are
+// *Error values.
 func Parse(b []byte) (*Model, error) {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	var m Model
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
+		return nil, &Error{Msg: err.Error()}
 	}
 	return &m, nil
 }
 
-// Families lists the supported families with their links (default first).
-var Families = map[string][]string{
-	"gaussian":    {"identity"},
-	"bernoulli":   {"logit", "probit"},
-	"binomial":    {"logit"},
-	"poisson":     {"log"},
-	"negbinomial": {"log"},
-	"student":     {"identity"},
-}
-
-func familyNames() []string {
-	var n []string
-	for k := range Families {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
-}
-
-// Check validates the description without data.
+// Check validates the description without data, priors included, and
+// returns its family. Its errors are *Error and *PriorError values.
 func (m *Model) Check() error {
+	_, err := m.check()
+	return err
+}
+
+func (m *Model) check() (*Family, error) {
 	if strings.TrimSpace(m.Formula) == "" {
-		return fmt.Errorf("spec: no formula")
+		return nil, errorf("no formula")
 	}
-	links, ok := Families[m.Family]
-	if !ok {
-		return fmt.Errorf("spec: unknown family %q%s; families are %s", m.Family, suggest(m.Family, familyNames()), strings.Join(familyNames(), ", "))
+	fam, err := LookupFamily(m.Family)
+	if err != nil {
+		return nil, err
 	}
-	if m.Link != "" && !slices.Contains(links, m.Link) {
-		return fmt.Errorf("spec: family %s has no link %q; it takes %s", m.Family, m.Link, strings.Join(links, ", "))
+	if m.Link != "" && !slices.Contains(fam.Links, m.Link) {
+		return nil, errorf("family %s has no link %q; it takes %s", m.Family, m.Link, strings.Join(fam.Links, ", "))
 	}
 	switch m.Parameterization {
 	case "", "noncentered", "centered":
 	default:
-		return fmt.Errorf("spec: unknown parameterization %q; use noncentered or centered", m.Parameterization)
+		return nil, errorf("unknown parameterization %q; use noncentered or centered", m.Parameterization)
 	}
 	if m.Nu < 0 || math.IsNaN(m.Nu) || math.IsInf(m.Nu, 0) {
-		return fmt.Errorf("spec: nu must be positive (or 0 to estimate it)")
+		return nil, errorf("nu must be positive (or 0 to estimate it)")
+	}
+	if m.Nu != 0 && !fam.Nu {
+		return nil, errorf("nu fixes the degrees of freedom of the %s family, not %s", familiesWith(func(f *Family) bool { return f.Nu }), m.Family)
 	}
 	for _, p := range m.Priors {
 		if err := p.check(); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return fam, nil
 }
 
 // link returns the link in use.
-func (m *Model) link() string {
+func (m *Model) link(fam *Family) string {
 	if m.Link != "" {
 		return m.Link
 	}
-	return Families[m.Family][0]
+	return fam.Links[0]
+}
+
+// Columns returns the data columns the formula uses (see
+// formula.Formula.Columns). Its error is a *formula.SyntaxError.
+func (m *Model) Columns() ([]string, error) {
+	f, err := formula.Parse(m.Formula)
+	if err != nil {
+		return nil, err
+	}
+	return f.Columns(), nil
+}
+
+// PredictColumns returns the columns new data need for Predict, and those
+// of the response, which they may lack (see
+// formula.Formula.PredictColumns). Its error is a *formula.SyntaxError.
+func (m *Model) PredictColumns() (need, response []string, err error) {
+	f, err := formula.Parse(m.Formula)
+	if err != nil {
+		return nil, nil, err
+	}
+	need, response = f.PredictColumns()
+	return need, response, nil
 }
 
 // Built is a Model evaluated on data.
@@ -235,10 +303,31 @@ type Built struct {
 	Priors []Prior
 	// Warnings from evaluating the formula (constant or duplicate columns).
 	Warnings []string
-	// Names of the reported quantities (Constrain's order).
-	Names []string
+	// Params names the reported quantities in Constrain's order (see
+	// model.Terms.ParamNames); Names holds their String spelling
+	// (b_Intercept, b_x, sigma, sd_g__Intercept, r_g[A,Intercept]).
+	Params []model.ParamName
+	Names  []string
+	// Family is the registry entry of the model's family.
+	Family *Family
+	// Source names the data (data.Frame.Source).
+	Source string
 
 	centers []float64 // column means subtracted from X (nil: none)
+}
+
+// CoefName is the parameter name of the population-level coefficient of
+// design column col, as brms names it: "b_" + col (b_Intercept, b_x,
+// b_g[b]). The prefix keeps a column called sigma from colliding with the
+// parameter sigma.
+func CoefName(col string) string { return "b_" + col }
+
+func coefNames(cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = CoefName(c)
+	}
+	return out
 }
 
 // Constrain maps unconstrained θ to the reported quantities: the
@@ -260,9 +349,15 @@ func (b *Built) ConstrainedNames() []string { return b.Names }
 
 var _ model.Constrainer = (*Built)(nil)
 
-// Build evaluates m on fr.
+// Build evaluates m on fr. Its errors are those of Check, a
+// *formula.SyntaxError, the *data.Error and *formula.EvalError of
+// evaluating the formula, an *Error when the formula does not suit the
+// family (or two parameters would have the same name), a *DataError when
+// the response is outside the family's support, and a *PriorError for a
+// prior aimed at something the model does not have.
 func (m *Model) Build(fr *data.Frame) (*Built, error) {
-	if err := m.Check(); err != nil {
+	fam, err := m.check()
+	if err != nil {
 		return nil, err
 	}
 	f, err := formula.Parse(m.Formula)
@@ -276,11 +371,14 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := m.likelihood(des, fr)
+	if err := fam.suits(des); err != nil {
+		return nil, err
+	}
+	l, err := fam.likelihood(m, des, fr)
 	if err != nil {
 		return nil, err
 	}
-	out := &Built{Design: des, Warnings: warns}
+	out := &Built{Design: des, Warnings: warns, Family: fam, Source: fr.Source}
 	x := des.X
 	if des.Intercept && !m.NoCenter && x != nil {
 		_, p := x.Dims()
@@ -296,15 +394,22 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 		}
 		x = xc
 	}
-	pr, err := m.resolvePriors(des, l)
+	terms := model.Terms{Lik: l, X: x, Names: coefNames(des.Names), Offset: des.Offset}
+	for _, gt := range des.Groups {
+		terms.Groups = append(terms.Groups, model.Group{
+			Name: gt.Group, Coef: gt.Coef, Levels: gt.Levels, Index: gt.Index, Value: gt.Value,
+			Centered: m.Parameterization == "centered",
+		})
+	}
+	out.Params = terms.ParamNames()
+	if err := uniqueNames(out.Params, des); err != nil {
+		return nil, err
+	}
+	pr, err := m.resolvePriors(fam, des, l)
 	if err != nil {
 		return nil, err
 	}
-	terms := model.Terms{Lik: l, X: x, Names: des.Names, Offset: des.Offset}
-	p := 0
-	if x != nil {
-		_, p = x.Dims()
-	}
+	p := len(terms.Names)
 	terms.Coef = make([]model.Prior, p)
 	for j, name := range des.Names {
 		cls, coef := "b", name
@@ -316,20 +421,17 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	for _, a := range l.Aux() {
 		terms.Aux = append(terms.Aux, pr.get(a, "", ""))
 	}
-	for _, gt := range des.Groups {
-		terms.Groups = append(terms.Groups, model.Group{
-			Name: gt.Group, Coef: gt.Coef, Levels: gt.Levels, Index: gt.Index, Value: gt.Value,
-			SD:       pr.get("sd", gt.Group, gt.Coef),
-			Centered: m.Parameterization == "centered",
-		})
+	for g, gt := range des.Groups {
+		terms.Groups[g].SD = pr.get("sd", gt.Group, gt.Coef)
 	}
 	lin, err := model.NewLinear(terms)
 	if err != nil {
 		return nil, err
 	}
 	out.Linear = lin
-	out.Names = lin.ConstrainedNames()
+	out.Names = model.Strings(out.Params)
 	out.Priors = pr.used
+	out.Warnings = append(out.Warnings, flatUnidentified(out)...)
 	sp := *m
 	sp.Priors = pr.used
 	sp.Recipe = des.Recipe()
@@ -338,76 +440,95 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	return out, nil
 }
 
-// likelihood builds the family's likelihood, checking the response's
-// support with the file's line numbers.
-func (m *Model) likelihood(des *formula.Design, fr *data.Frame) (model.Likelihood, error) {
+// suits checks that the evaluated formula gives the family what it needs
+// (trials) and nothing it cannot take (trials, se()).
+func (fam *Family) suits(des *formula.Design) error {
+	switch {
+	case des.SE != nil && !fam.SE:
+		return errorf("se() in the formula is only for the %s family, not %s", familiesWith(func(f *Family) bool { return f.SE }), fam.Name)
+	case des.Trials != nil && !fam.Trials:
+		return errorf("trials() and cbind() in the formula are only for the %s family, not %s", familiesWith(func(f *Family) bool { return f.Trials }), fam.Name)
+	case des.Trials == nil && fam.Trials:
+		return errorf("the %s family needs the number of trials: write \"successes | trials(n) ~ ...\" or \"cbind(successes, failures) ~ ...\" (for 0/1 outcomes use the bernoulli family)", fam.Name)
+	}
+	return nil
+}
+
+// likelihood builds the family's likelihood of the design's response,
+// zeros when it has none (prediction without a response), naming the rows
+// of fr in support errors.
+func (fam *Family) likelihood(m *Model, des *formula.Design, fr *data.Frame) (Likelihood, error) {
 	y := des.Response
-	bad := func(what string, ok func(i int) bool) error {
-		var rows []string
-		n := 0
-		for i := range y {
-			if !ok(i) {
-				if n < 5 {
-					rows = append(rows, fmt.Sprintf("row %d (%s = %g)", fr.RowNumber(i), des.ResponseName, y[i]))
-				}
-				n++
+	if y == nil {
+		y = make([]float64, des.Rows())
+	}
+	r := Response{Y: y, Trials: des.Trials, SE: des.SE, Link: m.link(fam), Nu: m.Nu}
+	r.Check = func(what string, ok func(i int) bool) error {
+		return supportError(fr.Source, fam.Name, what, des.ResponseName, len(y),
+			func(i int) float64 { return y[i] }, fr.RowNumber, ok)
+	}
+	l, err := fam.New(r)
+	if err != nil {
+		var de *DataError
+		if errors.As(err, &de) {
+			return nil, err
+		}
+		return nil, &DataError{File: fr.Source, Column: des.ResponseName, Msg: err.Error(), Err: err}
+	}
+	return l, nil
+}
+
+// uniqueNames reports two parameters with the same name: a data column
+// called Intercept next to the intercept, say.
+func uniqueNames(names []model.ParamName, des *formula.Design) error {
+	seen := map[string]bool{}
+	for _, n := range names {
+		s := n.String()
+		if !seen[s] {
+			seen[s] = true
+			continue
+		}
+		if s == CoefName("Intercept") && des.Intercept {
+			return errorf("the formula uses a column called \"Intercept\" and has an intercept: both would be the parameter %s; rename the column, or drop the intercept (0 + Intercept)", s)
+		}
+		return errorf("two parameters would be called %s; rename a column", s)
+	}
+	return nil
+}
+
+// flatUnidentified warns about constant or duplicate columns whose
+// coefficients have a flat prior: the posterior is then improper.
+func flatUnidentified(b *Built) []string {
+	x := b.Design.X
+	if x == nil {
+		return nil
+	}
+	n, p := x.Dims()
+	var out []string
+	flat := func(j int) bool { return b.Linear.CoefPrior(j) == nil }
+	col := func(j int) []float64 { return mat.Col(nil, j, x) }
+	for j := 0; j < p; j++ {
+		if j == 0 && b.Design.Intercept {
+			continue
+		}
+		c := col(j)
+		constant := true
+		for i := 1; i < n; i++ {
+			if c[i] != c[0] {
+				constant = false
+				break
 			}
 		}
-		if n == 0 {
-			return nil
+		if constant && flat(j) && (b.Design.Intercept && flat(0) || c[0] == 0) {
+			out = append(out, fmt.Sprintf("coefficient %s is unidentified without a proper prior, and its prior is flat: the posterior is improper; give it one, e.g. --prior \"b[%s] ~ normal(0, 1)\"", b.Design.Names[j], b.Design.Names[j]))
 		}
-		more := ""
-		if n > 5 {
-			more = fmt.Sprintf(" and %d more", n-5)
-		}
-		return fmt.Errorf("spec: %s: family %s needs %s; %d bad values: %s%s", fr.Source, m.Family, what, n, strings.Join(rows, ", "), more)
-	}
-	isInt := func(v float64) bool { return v == math.Trunc(v) }
-	if m.Family != "gaussian" && des.SE != nil {
-		return nil, fmt.Errorf("spec: se() is only for the gaussian family")
-	}
-	if m.Family != "binomial" && des.Trials != nil {
-		return nil, fmt.Errorf("spec: trials() and cbind() are only for the binomial family")
-	}
-	switch m.Family {
-	case "gaussian":
-		if des.SE != nil {
-			if err := bad("positive standard errors in se()", func(i int) bool { return des.SE[i] > 0 }); err != nil {
-				return nil, err
+		for k := 0; k < j; k++ {
+			if flat(j) && flat(k) && slices.Equal(c, col(k)) {
+				out = append(out, fmt.Sprintf("coefficients %s and %s are unidentified without a proper prior, and their priors are flat: the posterior is improper", b.Design.Names[k], b.Design.Names[j]))
 			}
-			return lik.NewGaussianSE(y, des.SE)
 		}
-		return lik.NewGaussian(y)
-	case "student":
-		return lik.NewStudentT(y, m.Nu)
-	case "bernoulli":
-		if err := bad("y to be 0 or 1", func(i int) bool { return y[i] == 0 || y[i] == 1 }); err != nil {
-			return nil, err
-		}
-		if m.link() == "probit" {
-			return lik.NewBernoulliProbit(y)
-		}
-		return lik.NewBernoulliLogit(y)
-	case "binomial":
-		if des.Trials == nil {
-			return nil, fmt.Errorf("spec: the binomial family needs trials: write \"successes | trials(n) ~ …\" or \"cbind(successes, failures) ~ …\"")
-		}
-		if err := bad("successes to be whole numbers between 0 and the trials", func(i int) bool {
-			return y[i] >= 0 && isInt(y[i]) && y[i] <= des.Trials[i] && isInt(des.Trials[i])
-		}); err != nil {
-			return nil, err
-		}
-		return lik.NewBinomialLogit(y, des.Trials)
-	case "poisson", "negbinomial":
-		if err := bad("non-negative whole counts", func(i int) bool { return y[i] >= 0 && isInt(y[i]) }); err != nil {
-			return nil, err
-		}
-		if m.Family == "poisson" {
-			return lik.NewPoissonLog(y)
-		}
-		return lik.NewNegBinomialLog(y)
 	}
-	return nil, fmt.Errorf("spec: unknown family %q", m.Family)
+	return out
 }
 
 // priorSet resolves priors: a user prior beats a default, and among user
@@ -447,36 +568,15 @@ func round3(x float64) float64 {
 	return r
 }
 
-// parsePrior parses p's distribution and checks it suits its class.
-func parsePrior(p Prior) (model.Prior, error) {
-	pr, err := prior.Parse(p.Prior)
-	if err != nil {
-		return nil, err
-	}
-	positive := p.Class == "sigma" || p.Class == "phi" || p.Class == "nu" || p.Class == "sd"
-	if f, ok := pr.(prior.Flat); ok && positive {
-		f.OnPositive = true
-		pr = f
-	}
-	if positive && !pr.Positive() {
-		return nil, fmt.Errorf("spec: %s: %s is a positive parameter; use a prior on (0, ∞) such as exponential(1), half_normal(0, 1) or flat", p, p.Class)
-	}
-	if !positive && pr.Positive() {
-		return nil, fmt.Errorf("spec: %s: %s takes values on the whole real line; %s is only for positive parameters", p, p.Class, pr)
-	}
-	return pr, nil
-}
-
-func (m *Model) resolvePriors(des *formula.Design, l model.Likelihood) (*priorSet, error) {
+func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likelihood) (*priorSet, error) {
 	y := des.Response
-	sy := 1.0 // s_y: the response scale of gaussian and student models
-	gaussLike := m.Family == "gaussian" || m.Family == "student"
-	if gaussLike {
+	sy := 1.0 // s_y: the response scale of gaussian-like families
+	if fam.ScaleY {
 		sy = stat.StdDev(y, nil)
 	}
 	var defs []Prior
 	if des.Intercept {
-		if gaussLike {
+		if fam.ScaleY {
 			defs = append(defs, Prior{Class: "Intercept", Prior: fmt.Sprintf("normal(%s, %s)", num3(stat.Mean(y, nil)), num(round3(2.5*sy)))})
 		} else {
 			defs = append(defs, Prior{Class: "Intercept", Prior: "normal(0, 2.5)"})
@@ -493,13 +593,10 @@ func (m *Model) resolvePriors(des *formula.Design, l model.Likelihood) (*priorSe
 		defs = append(defs, Prior{Class: "b", Coef: name, Prior: fmt.Sprintf("normal(0, %s)", num(round3(scale)))})
 	}
 	for _, a := range l.Aux() {
-		switch a {
-		case "sigma":
-			defs = append(defs, Prior{Class: "sigma", Prior: fmt.Sprintf("exponential(%s)", num(round3(1/stat.StdDev(y, nil))))})
-		case "phi":
-			defs = append(defs, Prior{Class: "phi", Prior: "exponential(1)"})
-		case "nu":
-			defs = append(defs, Prior{Class: "nu", Prior: "gamma(2, 0.1)"})
+		for _, ap := range fam.Aux {
+			if ap.Name == a {
+				defs = append(defs, Prior{Class: a, Prior: ap.Default(y)})
+			}
 		}
 	}
 	seen := map[string]bool{}
@@ -511,7 +608,7 @@ func (m *Model) resolvePriors(des *formula.Design, l model.Likelihood) (*priorSe
 	}
 	ps := &priorSet{user: map[string]model.Prior{}, def: map[string]model.Prior{}}
 	for _, p := range defs {
-		pr, err := parsePrior(p)
+		pr, err := p.parse()
 		if err != nil {
 			return nil, err
 		}
@@ -522,7 +619,7 @@ func (m *Model) resolvePriors(des *formula.Design, l model.Likelihood) (*priorSe
 		if err := m.checkTarget(p, des, l); err != nil {
 			return nil, err
 		}
-		pr, err := parsePrior(p)
+		pr, err := p.parse()
 		if err != nil {
 			return nil, err
 		}
@@ -570,15 +667,11 @@ func (m *Model) checkTarget(p Prior, des *formula.Design, l model.Likelihood) er
 			}
 		}
 		if !slices.Contains(coefs, p.Coef) {
-			return fmt.Errorf("spec: prior %s: the model has no coefficient %q%s; coefficients are %s", p, p.Coef, suggest(p.Coef, coefs), strings.Join(coefs, ", "))
+			return priorErrorf(p.String(), "prior %s: the model has no coefficient %q%s; coefficients are %s", p, p.Coef, suggest(p.Coef, coefs), strings.Join(coefs, ", "))
 		}
 	case "Intercept":
 		if !des.Intercept {
-			return fmt.Errorf("spec: prior %s: the formula has no intercept", p)
-		}
-	case "sigma", "phi", "nu":
-		if !slices.Contains(l.Aux(), p.Class) {
-			return fmt.Errorf("spec: prior %s: family %s has no parameter %s", p, m.Family, p.Class)
+			return priorErrorf(p.String(), "prior %s: the formula has no intercept", p)
 		}
 	case "sd":
 		found := false
@@ -588,7 +681,11 @@ func (m *Model) checkTarget(p Prior, des *formula.Design, l model.Likelihood) er
 			}
 		}
 		if !found {
-			return fmt.Errorf("spec: prior %s: the formula has no group-level term for it", p)
+			return priorErrorf(p.String(), "prior %s: the formula has no group-level term for it", p)
+		}
+	default: // an auxiliary parameter
+		if !slices.Contains(l.Aux(), p.Class) {
+			return priorErrorf(p.String(), "prior %s: family %s has no parameter %s", p, m.Family, p.Class)
 		}
 	}
 	return nil

@@ -58,7 +58,7 @@ func TestDefaultsAndNames(t *testing.T) {
 		t.Errorf("priors\n got %q\nwant %q", got, want)
 	}
 	names := strings.Join(b.Names, " ")
-	if names != "Intercept dist100 arsenic sd_village__Intercept r_village[a,Intercept] r_village[b,Intercept] r_village[c,Intercept]" {
+	if names != "b_Intercept b_dist100 b_arsenic sd_village__Intercept r_village[a,Intercept] r_village[b,Intercept] r_village[c,Intercept]" {
 		t.Errorf("names %s", names)
 	}
 }

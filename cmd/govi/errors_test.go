@@ -1,10 +1,17 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/govi-dev/govi/data"
+	"github.com/govi-dev/govi/formula"
+	"github.com/govi-dev/govi/spec"
 )
 
 // Every bad input gets its message and exit code, and leaves no output
@@ -139,5 +146,70 @@ func TestUnidentifiedColumns(t *testing.T) {
 		"--prior", "b ~ flat", "--prior", "Intercept ~ flat", "--max-iter", "300")
 	if !strings.Contains(r.stdout, "unidentified without a proper prior") || !strings.Contains(r.stdout, "improper") {
 		t.Errorf("flat priors on identical columns: %v", r)
+	}
+}
+
+// Exit codes come from the type of the library's error, however wrapped.
+func TestExitCodeClassification(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("context: %w", err) }
+	for _, c := range []struct {
+		err  error
+		code int
+	}{
+		{nil, exitOK},
+		{&formula.SyntaxError{Formula: "y ~", Msg: "missing predictors"}, exitUsage},
+		{&spec.Error{Msg: "unknown family"}, exitUsage},
+		{&spec.PriorError{Prior: "b ~ x", Msg: "bad"}, exitUsage},
+		{&data.Error{File: "d.csv", Line: 3, Field: 2, Column: "x", Msg: "not a number"}, exitData},
+		{&formula.EvalError{Formula: "y ~ log(x)", Pos: 4, Msg: "log(x) is -Inf"}, exitData},
+		{&spec.DataError{File: "d.csv", Msg: "y outside the support"}, exitData},
+		{&ExitError{Code: exitInterrupted, Err: errors.New("interrupted")}, exitInterrupted},
+		{errors.New("disk full"), exitFailure},
+	} {
+		for _, err := range []error{c.err, wrap(c.err)} {
+			if c.err == nil {
+				err = nil
+			}
+			if got := exitCode(err); got != c.code {
+				t.Errorf("exitCode(%v) = %d, want %d", err, got, c.code)
+			}
+		}
+	}
+	// The library's errors are those types.
+	fr, _ := data.ReadCSV(strings.NewReader("y,x\n1,0\n2,1\n"), "d.csv", data.Options{})
+	for _, c := range []struct {
+		m    spec.Model
+		code int
+	}{
+		{spec.Model{Formula: "y ~ x +", Family: "poisson"}, exitUsage},
+		{spec.Model{Formula: "y ~ x", Family: "poison"}, exitUsage},
+		{spec.Model{Formula: "y ~ x", Family: "poisson", Priors: []spec.Prior{{Class: "sigma", Prior: "exponential(1)"}}}, exitUsage},
+		{spec.Model{Formula: "y ~ log(x)", Family: "poisson"}, exitData},
+		{spec.Model{Formula: "y ~ z", Family: "poisson"}, exitData},
+		{spec.Model{Formula: "y ~ x", Family: "bernoulli"}, exitData},
+	} {
+		_, err := c.m.Build(fr)
+		if got := exitCode(err); got != c.code {
+			t.Errorf("%+v: %v: exit code %d, want %d", c.m, err, got, c.code)
+		}
+	}
+	// No error is classified by its text.
+	for _, f := range []string{"main.go", "fit.go", "predict.go", "data.go", "output.go", "flags.go", "examples.go"} {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if regexp.MustCompile(`(HasPrefix|HasSuffix|Contains|CutPrefix|Index)\([^)]*(err|msg)\b|Error\(\)\s*[!=]=`).Match(src) {
+			t.Errorf("%s looks at an error's text", f)
+		}
+	}
+}
+
+// A column called Intercept next to the intercept is a usage error.
+func TestInterceptColumn(t *testing.T) {
+	path := writeText(t, t.TempDir(), "i.csv", "y,Intercept\n1,0.5\n0,1.5\n1,0.2\n0,2\n")
+	r := runBinary(t, "fit", "--data", path, "--formula", "y ~ Intercept", "--family", "bernoulli")
+	if r.code != exitUsage || !strings.Contains(r.stderr, `column called "Intercept"`) {
+		t.Errorf("%v", r)
 	}
 }

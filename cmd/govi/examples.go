@@ -132,28 +132,9 @@ func suggestName(name string, options []string) string {
 	return ""
 }
 
-const examplesHelp = `Usage: govi examples
-
-Lists the bundled example data sets with their default model. Fit one with
-  govi fit --example NAME [flags]
-where --formula, --family and --prior replace the defaults, e.g.
-  govi fit --example wells --formula "switch ~ dist100 * arsenic + educ"
-
-Examples:
-  govi examples
-  govi fit --example radon --out radon_fit
-
-`
-
 func runExamples(args []string, stdout, stderr io.Writer) error {
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			io.WriteString(stdout, examplesHelp+exitCodesHelp)
-			return nil
-		}
-	}
-	if len(args) > 0 {
-		return usageErrorf("examples takes no arguments; run 'govi examples --help'")
+	if done, err := noArgs("examples", args, examplesHelp, stdout); done || err != nil {
+		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "name\trows\tfamily\tformula\tdescription")

@@ -92,7 +92,7 @@ func TestFamilyGaussian(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	r := mustRun(t, "fit", "--data", path, "--formula", "y ~ x1 + x2 + g", "--family", "gaussian", "--quiet", "--out", out)
 	s := readSummary(t, out)
-	recovers(t, s, map[string]float64{"Intercept": 1, "x1": 2, "x2": -0.5, "g[b]": 0.8, "g[c]": -0.3, "sigma": 0.7}, 4)
+	recovers(t, s, map[string]float64{"b_Intercept": 1, "b_x1": 2, "b_x2": -0.5, "b_g[b]": 0.8, "b_g[c]": -0.3, "sigma": 0.7}, 4)
 	if !s.Converged || s.Stop != "converged" || s.ELBORelative || s.Diagnostics == nil || s.Diagnostics.Reliability == "" {
 		t.Errorf("summary: converged %v stop %q relative %v diagnostics %+v", s.Converged, s.Stop, s.ELBORelative, s.Diagnostics)
 	}
@@ -132,8 +132,8 @@ func TestFamilyBernoulli(t *testing.T) {
 		formula, link string
 		truth         map[string]float64
 	}{
-		{"yl ~ x", "logit", map[string]float64{"Intercept": -0.5, "x": 1.2}},
-		{"yp ~ x", "probit", map[string]float64{"Intercept": 0.3, "x": -0.8}},
+		{"yl ~ x", "logit", map[string]float64{"b_Intercept": -0.5, "b_x": 1.2}},
+		{"yp ~ x", "probit", map[string]float64{"b_Intercept": 0.3, "b_x": -0.8}},
 	} {
 		out := filepath.Join(dir, c.link)
 		mustRun(t, "fit", "--data", path, "--formula", c.formula, "--family", "bernoulli", "--link", c.link, "--quiet", "--out", out)
@@ -163,7 +163,7 @@ func TestFamilyBinomial(t *testing.T) {
 		out := filepath.Join(dir, fmt.Sprint(len(sums)))
 		mustRun(t, "fit", "--data", path, "--formula", f, "--family", "binomial", "--quiet", "--out", out)
 		s := readSummary(t, out)
-		recovers(t, s, map[string]float64{"Intercept": 0.2, "x": 0.7}, 4)
+		recovers(t, s, map[string]float64{"b_Intercept": 0.2, "b_x": 0.7}, 4)
 		sums = append(sums, s)
 	}
 	// Both spellings describe the same likelihood.
@@ -192,7 +192,7 @@ func TestFamilyPoissonOffset(t *testing.T) {
 	path := writeData(t, dir, "p.csv", []string{"y", "x", "exposure"}, y, x, expo)
 	out := filepath.Join(dir, "out")
 	mustRun(t, "fit", "--data", path, "--formula", "y ~ x + offset(log(exposure))", "--family", "poisson", "--quiet", "--out", out)
-	recovers(t, readSummary(t, out), map[string]float64{"Intercept": 0.5, "x": -0.4}, 4)
+	recovers(t, readSummary(t, out), map[string]float64{"b_Intercept": 0.5, "b_x": -0.4}, 4)
 }
 
 func TestFamilyNegBinomial(t *testing.T) {
@@ -209,7 +209,7 @@ func TestFamilyNegBinomial(t *testing.T) {
 	path := writeData(t, dir, "nb.csv", []string{"y", "x"}, y, x)
 	out := filepath.Join(dir, "out")
 	mustRun(t, "fit", "--data", path, "--formula", "y ~ x", "--family", "negbinomial", "--quiet", "--out", out)
-	recovers(t, readSummary(t, out), map[string]float64{"Intercept": 1, "x": 0.5, "phi": phi}, 4)
+	recovers(t, readSummary(t, out), map[string]float64{"b_Intercept": 1, "b_x": 0.5, "phi": phi}, 4)
 }
 
 func TestFamilyStudent(t *testing.T) {
@@ -226,13 +226,13 @@ func TestFamilyStudent(t *testing.T) {
 	path := writeData(t, dir, "t.csv", []string{"y", "x"}, y, x)
 	out := filepath.Join(dir, "free")
 	mustRun(t, "fit", "--data", path, "--formula", "y ~ x", "--family", "student", "--quiet", "--out", out)
-	recovers(t, readSummary(t, out), map[string]float64{"Intercept": 2, "x": 1.5, "sigma": 0.8, "nu": nu}, 4)
+	recovers(t, readSummary(t, out), map[string]float64{"b_Intercept": 2, "b_x": 1.5, "sigma": 0.8, "nu": nu}, 4)
 
 	// --nu fixes the degrees of freedom: nu is no longer a parameter.
 	out = filepath.Join(dir, "fixed")
 	mustRun(t, "fit", "--data", path, "--formula", "y ~ x", "--family", "student", "--nu", "4", "--quiet", "--out", out)
 	s := readSummary(t, out)
-	recovers(t, s, map[string]float64{"Intercept": 2, "x": 1.5, "sigma": 0.8}, 4)
+	recovers(t, s, map[string]float64{"b_Intercept": 2, "b_x": 1.5, "sigma": 0.8}, 4)
 	for _, p := range s.Parameters {
 		if p.Name == "nu" {
 			t.Errorf("--nu 4: nu is still a parameter")
@@ -259,11 +259,11 @@ func TestFormulaFeatures(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	mustRun(t, "fit", "--data", path, "--formula", "y ~ x1 * x2 + log(z) + I(x1^2) + (1 | g)", "--family", "gaussian", "--quiet", "--out", out)
 	s := readSummary(t, out)
-	recovers(t, s, map[string]float64{"x1": 0.5, "x2": -0.3, "x1:x2": 0.4, "log(z)": 0.7, "I(x1^2)": 0.2, "sigma": 0.3}, 4)
+	recovers(t, s, map[string]float64{"b_x1": 0.5, "b_x2": -0.3, "b_x1:x2": 0.4, "b_log(z)": 0.7, "b_I(x1^2)": 0.2, "sigma": 0.3}, 4)
 	for j := 0; j < J; j++ {
 		// The group effects are identified up to the intercept: compare
 		// Intercept + r_g with 1 + u.
-		p, icpt := param(t, s, fmt.Sprintf("r_g[s%02d,Intercept]", j)), param(t, s, "Intercept")
+		p, icpt := param(t, s, fmt.Sprintf("r_g[s%02d,Intercept]", j)), param(t, s, "b_Intercept")
 		if d := math.Abs(p.Mean + icpt.Mean - 1 - u[j]); d > 4*math.Hypot(p.SD, icpt.SD) {
 			t.Errorf("group s%02d: Intercept + r = %.3f, true %.3f", j, p.Mean+icpt.Mean, 1+u[j])
 		}
@@ -276,7 +276,7 @@ func TestFormulaFeatures(t *testing.T) {
 	mustRun(t, "fit", "--data", path, "--formula", "y ~ x1 * x2 + log(z) + I(x1^2) + (1 | g)", "--family", "gaussian",
 		"--parameterization", "centered", "--quiet", "--out", out2)
 	s2 := readSummary(t, out2)
-	for _, name := range []string{"x1", "x2", "x1:x2", "log(z)", "I(x1^2)", "sigma"} {
+	for _, name := range []string{"b_x1", "b_x2", "b_x1:x2", "b_log(z)", "b_I(x1^2)", "sigma"} {
 		a, b := param(t, s, name), param(t, s2, name)
 		if math.Abs(a.Mean-b.Mean) > 0.1*a.SD || math.Abs(b.SD/a.SD-1) > 0.1 {
 			t.Errorf("%s: noncentered %.4f (%.4f), centered %.4f (%.4f)", name, a.Mean, a.SD, b.Mean, b.SD)
@@ -300,7 +300,7 @@ func TestFormulaSE(t *testing.T) {
 	mustRun(t, "fit", "--example", "eight_schools", "--prior", "Intercept ~ normal(0, 5)",
 		"--prior", "sd ~ half_cauchy(0, 5)", "--quiet", "--out", out)
 	s := readSummary(t, out)
-	mu, tau := param(t, s, "Intercept"), param(t, s, "sd_school__Intercept")
+	mu, tau := param(t, s, "b_Intercept"), param(t, s, "sd_school__Intercept")
 	// posteriordb: mu 4.39 (3.32), tau 3.60 (3.19). A Gaussian in log tau
 	// is only roughly right here (k-hat says so); check the means loosely.
 	if math.Abs(mu.Mean-4.39) > 0.5*3.32 || math.Abs(tau.Mean-3.6) > 0.5*3.19 {
@@ -331,10 +331,10 @@ func TestPriors(t *testing.T) {
 	// A coefficient prior beats the class prior; the class prior applies
 	// to the others.
 	s, r := fit("coef", "--prior", "b ~ normal(0, 0.001)", "--prior", "b[x] ~ normal(5, 0.001)")
-	if p := param(t, s, "x"); math.Abs(p.Mean-5) > 0.01 {
+	if p := param(t, s, "b_x"); math.Abs(p.Mean-5) > 0.01 {
 		t.Errorf("b[x] ~ normal(5, 0.001): x = %.4f", p.Mean)
 	}
-	if p := param(t, s, "z"); math.Abs(p.Mean) > 0.01 {
+	if p := param(t, s, "b_z"); math.Abs(p.Mean) > 0.01 {
 		t.Errorf("b ~ normal(0, 0.001): z = %.4f", p.Mean)
 	}
 	for _, want := range []string{"b ~ normal(0, 0.001)", "b[x] ~ normal(5, 0.001)", "Intercept ~ normal(", "sigma ~ exponential("} {
@@ -356,13 +356,13 @@ func TestPriors(t *testing.T) {
 	// and to the intercept as written with --no-center; the reported
 	// Intercept is on the data's scale either way.
 	s, _ = fit("centered", "--prior", "Intercept ~ normal(-20, 0.001)")
-	ic, bx, bz := param(t, s, "Intercept"), param(t, s, "x"), param(t, s, "z")
+	ic, bx, bz := param(t, s, "b_Intercept"), param(t, s, "b_x"), param(t, s, "b_z")
 	xbar, zbar := mean(x), mean(z)
 	if c := ic.Mean + xbar*bx.Mean + zbar*bz.Mean; math.Abs(c+20) > 0.01 {
 		t.Errorf("centered intercept %.4f, want -20", c)
 	}
 	s, _ = fit("raw", "--prior", "Intercept ~ normal(-20, 0.001)", "--no-center")
-	if ic := param(t, s, "Intercept"); math.Abs(ic.Mean+20) > 0.01 {
+	if ic := param(t, s, "b_Intercept"); math.Abs(ic.Mean+20) > 0.01 {
 		t.Errorf("--no-center: Intercept %.4f, want -20", ic.Mean)
 	}
 
@@ -371,7 +371,7 @@ func TestPriors(t *testing.T) {
 	if !s.ELBORelative || !strings.Contains(r.stdout, "relative") {
 		t.Errorf("flat priors: elbo_relative %v; stdout:\n%s", s.ELBORelative, r.stdout)
 	}
-	recovers(t, s, map[string]float64{"Intercept": 1, "x": 2, "z": -1, "sigma": 0.5}, 4)
+	recovers(t, s, map[string]float64{"b_Intercept": 1, "b_x": 2, "b_z": -1, "sigma": 0.5}, 4)
 }
 
 func mean(x []float64) float64 {
@@ -412,7 +412,7 @@ func TestAlgorithms(t *testing.T) {
 			out := filepath.Join(dir, c.name)
 			mustRun(t, append([]string{"fit", "--data", path, "--formula", "y ~ x", "--family", "bernoulli", "--quiet", "--out", out}, c.args...)...)
 			s := readSummary(t, out)
-			for _, name := range []string{"Intercept", "x"} {
+			for _, name := range []string{"b_Intercept", "b_x"} {
 				a, b := param(t, want, name), param(t, s, name)
 				if math.Abs(a.Mean-b.Mean) > c.tol*a.SD {
 					t.Errorf("%s: %s mean %.4f, default %.4f (sd %.4f)", c.name, name, b.Mean, a.Mean, a.SD)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,19 +31,25 @@ func (s *commaList) Set(v string) error {
 
 // parseFlags parses args with fs. It returns done = true after printing
 // help to stdout for -h/--help, and a usage error (exit code 2) for bad
-// flags or stray arguments.
+// flags or stray arguments. Unknown flags and missing values are found
+// before fs.Parse, so they get a suggestion without reading the flag
+// package's messages.
 func parseFlags(fs *flag.FlagSet, args []string, help string, stdout io.Writer) (done bool, err error) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	cmd := fs.Name()
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			break
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := fs.Lookup(name)
+		switch {
+		case name == "h" || name == "help":
 			io.WriteString(stdout, help+exitCodesHelp)
 			return true, nil
-		}
-		msg := err.Error()
-		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-			name = strings.TrimLeft(name, "-")
+		case f == nil:
 			var names []string
 			fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 			hint := ""
@@ -52,17 +57,27 @@ func parseFlags(fs *flag.FlagSet, args []string, help string, stdout io.Writer) 
 				hint = fmt.Sprintf(" (did you mean --%s?)", s)
 			}
 			return false, usageErrorf("unknown flag --%s%s; run 'govi %s --help'", name, hint, cmd)
+		case hasValue || isBool(f):
+		case i+1 == len(args):
+			return false, usageErrorf("flag --%s needs a value; run 'govi %s --help'", name, cmd)
+		default:
+			i++
 		}
-		if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
-			return false, usageErrorf("flag --%s needs a value; run 'govi %s --help'", strings.TrimLeft(name, "-"), cmd)
-		}
-		return false, usageErrorf("%s; run 'govi %s --help'", strings.ReplaceAll(msg, " -", " --"), cmd)
+	}
+	if err := fs.Parse(args); err != nil {
+		return false, usageErrorf("%s; run 'govi %s --help'", strings.ReplaceAll(err.Error(), " -", " --"), cmd)
 	}
 	if fs.NArg() > 0 {
 		extra := fs.Arg(0)
 		return false, usageErrorf("unexpected argument %q (flags take the form --name value; quote values with spaces, e.g. --formula \"y ~ x\"); run 'govi %s --help'", extra, cmd)
 	}
 	return false, nil
+}
+
+// isBool reports whether f is a boolean flag, which takes no value.
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // setFlags returns the names of the flags given on the command line.

@@ -10,20 +10,22 @@
 //
 // # Exit codes
 //
-// (This list is printed by every --help; paste it into the README as is.)
-//
 //	0    success: the fit converged, or stopped at the iteration limit
 //	     (with a warning); help; version
 //	1    the fit failed (no finite ELBO could be found), or an I/O error
 //	     (e.g. the output directory cannot be written)
 //	2    usage error: unknown command or flag, bad flag value, formula
 //	     syntax, unknown family/link/prior, bad prior arguments, a prior
-//	     for a parameter the model does not have
+//	     for a parameter the model does not have, a formula term the
+//	     family cannot take, two parameters with one name
 //	3    data error: missing file, missing or misspelt column, non-numeric
-//	     cell, missing values (without --drop-missing), response outside
-//	     the family's support
+//	     cell, missing values (without --drop-missing), a value a formula
+//	     function cannot take, response outside the family's support; for
+//	     predict, a fit whose spec.json and draws.csv do not match
 //	130  interrupted (Ctrl-C): the optimizer stopped cleanly, the outputs
 //	     were written and are marked not converged
+//
+// Errors are sorted by their type (see exitCode), never by their text.
 package main
 
 import (
@@ -34,6 +36,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/govi-dev/govi/data"
+	"github.com/govi-dev/govi/formula"
+	"github.com/govi-dev/govi/spec"
 )
 
 // Exit codes; see the package documentation.
@@ -45,17 +51,6 @@ const (
 	exitInterrupted = 130
 )
 
-// exitCodesHelp is the exit code table printed by every --help.
-const exitCodesHelp = `Exit codes:
-  0    success: converged, or stopped at the iteration limit (with a warning)
-  1    the fit failed, or an I/O error (e.g. the output directory is not writable)
-  2    usage error: flags, formula syntax, unknown family/link/prior,
-       bad prior arguments
-  3    data error: missing file, missing or misspelt column, non-numeric cell,
-       missing values, response outside the family's support
-  130  interrupted (Ctrl-C): outputs written, marked not converged
-`
-
 // ExitError is an error that carries the process exit code.
 type ExitError struct {
 	Code int
@@ -65,26 +60,39 @@ type ExitError struct {
 func (e *ExitError) Error() string { return e.Err.Error() }
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// exitCode returns the exit code for the error run returned.
+// exitCode returns the exit code for the error run returned: its own code
+// for an *ExitError, otherwise the class of the library's typed error —
+// usage for a mistake in the model description (formula syntax, family,
+// link, prior), data for data that cannot be read or do not suit the
+// model — and failure for anything else.
 func exitCode(err error) int {
-	if err == nil {
+	var (
+		ee     *ExitError
+		syntax *formula.SyntaxError
+		model  *spec.Error
+		prior  *spec.PriorError
+		read   *data.Error
+		eval   *formula.EvalError
+		suit   *spec.DataError
+	)
+	switch {
+	case err == nil:
 		return exitOK
-	}
-	var ee *ExitError
-	if errors.As(err, &ee) {
+	case errors.As(err, &ee):
 		return ee.Code
+	case errors.As(err, &syntax), errors.As(err, &model), errors.As(err, &prior):
+		return exitUsage
+	case errors.As(err, &read), errors.As(err, &eval), errors.As(err, &suit):
+		return exitData
 	}
 	return exitFailure
 }
 
 // withCode wraps err with an exit code; nil stays nil and an error that
-// already has a code keeps it.
+// already has one keeps it.
 func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
 	var ee *ExitError
-	if errors.As(err, &ee) {
+	if err == nil || errors.As(err, &ee) {
 		return err
 	}
 	return &ExitError{Code: code, Err: err}
@@ -105,31 +113,6 @@ func main() {
 	}
 	os.Exit(exitCode(err))
 }
-
-const mainHelp = `govi: Bayesian regression by variational inference
-
-Usage:
-  govi fit --data FILE.csv --formula "y ~ x1 + x2" --family gaussian [flags]
-  govi fit --spec model.json --data FILE.csv [flags]
-  govi fit --example NAME [flags]
-  govi predict --fit DIR --data new.csv [--out FILE]
-  govi examples
-  govi version
-
-Commands:
-  fit       fit a model and print the posterior summary (writes files with --out)
-  predict   posterior predictive distribution for new rows from a saved fit
-  examples  list the bundled example data sets
-  version   print the version
-  help      show help for a command: govi help fit
-
-Examples:
-  govi fit --example wells
-  govi fit --data wells.csv --formula "switch ~ dist100 + arsenic" \
-      --family bernoulli --prior "b ~ normal(0, 2.5)" --out wells_fit
-  govi predict --fit wells_fit --data new_wells.csv --out pred.csv
-
-`
 
 // run runs the command line args (without the program name), writing the
 // results to stdout and messages to stderr. Its error carries the exit code
@@ -170,24 +153,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return usageErrorf("unknown command %q%s; commands are fit, predict, examples, version; run 'govi help'", cmd, hint)
 }
 
-const versionHelp = `Usage: govi version
-
-Prints govi's version (module version or VCS revision) and the Go version.
-
-Examples:
-  govi version
-
-`
-
-func runVersion(args []string, stdout, stderr io.Writer) error {
+// noArgs handles the arguments of a command that takes none: it prints
+// help for -h/--help (done) and returns a usage error for others.
+func noArgs(cmd string, args []string, help string, stdout io.Writer) (done bool, err error) {
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
-			io.WriteString(stdout, versionHelp+exitCodesHelp)
-			return nil
+			io.WriteString(stdout, help+exitCodesHelp)
+			return true, nil
 		}
 	}
 	if len(args) > 0 {
-		return usageErrorf("version takes no arguments")
+		return false, usageErrorf("%s takes no arguments; run 'govi %s --help'", cmd, cmd)
+	}
+	return false, nil
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	if done, err := noArgs("version", args, versionHelp, stdout); done || err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "govi %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil

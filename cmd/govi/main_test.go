@@ -192,7 +192,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"fit", "--example", "wells", "--approx", "fulrank"}, `did you mean "fullrank"`},
 		{[]string{"fit", "--example", "wells", "--optimizer", "lbfgs", "--estimator", "mc"}, "lbfgs needs a deterministic ELBO"},
 		{[]string{"fit", "--example", "wells", "--fixed-draws"}, "only to --estimator mc"},
-		{[]string{"fit", "--example", "wells", "--nu", "4"}, "--nu fixes the degrees of freedom of --family student"},
+		{[]string{"fit", "--example", "wells", "--nu", "4"}, "nu fixes the degrees of freedom of the student family"},
 		{[]string{"fit", "--example", "wells", "--data", "x.csv"}, "cannot be combined"},
 		{[]string{"fit", "--example", "wells", "--draws", "5"}, "--draws must be at least 10"},
 		{[]string{"fit", "--example", "wells", "--rate", "0.1"}, "--rate applies only"},

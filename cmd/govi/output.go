@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"gonum.org/v1/gonum/stat"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 
@@ -46,17 +44,11 @@ func checkOutDir(dir string) error {
 	return nil
 }
 
-// outputFiles lists the files a fit writes in dir.
-func outputFiles(dir string) []string {
-	var out []string
-	for _, f := range []string{"spec.json", "draws.csv", "elbo.csv", "elbo.svg", "marginals.svg", "summary.json"} {
-		out = append(out, filepath.Join(dir, f))
-	}
-	return out
-}
-
-// writeOutputs writes the fit's files to dir, each atomically; summary.json
+// outputFiles are the files a fit writes, in the order written; summary.json
 // comes last, so its presence means every file was written.
+var outputFiles = []string{"spec.json", "draws.csv", "elbo.csv", "elbo.svg", "marginals.svg", "summary.json"}
+
+// writeOutputs writes the fit's files to dir, each atomically.
 func writeOutputs(dir string, fit *report.Fit, sp *spec.Model) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -65,62 +57,25 @@ func writeOutputs(dir string, fit *report.Fit, sp *spec.Model) error {
 	if err != nil {
 		return err
 	}
-	path := func(name string) string { return filepath.Join(dir, name) }
-	steps := []func() error{
-		func() error {
-			return report.WriteFileAtomic(path("spec.json"), func(w io.Writer) error {
-				_, err := w.Write(append(js, '\n'))
-				return err
-			})
-		},
-		func() error {
-			return report.WriteFileAtomic(path("draws.csv"), func(w io.Writer) error { return report.WriteDrawsCSV(w, fit) })
-		},
-		func() error {
-			return report.WriteFileAtomic(path("elbo.csv"), func(w io.Writer) error { return report.WriteELBOCSV(w, fit.Trace) })
-		},
-		func() error { return report.PlotELBO(path("elbo.svg"), fit.Trace) },
-		func() error { return report.PlotMarginals(path("marginals.svg"), fit) },
-		func() error {
-			return report.WriteFileAtomic(path("summary.json"), func(w io.Writer) error { return report.WriteSummaryJSON(w, fit) })
-		},
+	write := map[string]func(w io.Writer) error{
+		"spec.json":    func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err },
+		"draws.csv":    func(w io.Writer) error { return report.WriteDrawsCSV(w, fit) },
+		"elbo.csv":     func(w io.Writer) error { return report.WriteELBOCSV(w, fit.Trace) },
+		"summary.json": func(w io.Writer) error { return report.WriteSummaryJSON(w, fit) },
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
+	for _, name := range outputFiles {
+		path := filepath.Join(dir, name)
+		switch name {
+		case "elbo.svg":
+			err = report.PlotELBO(path, fit.Trace)
+		case "marginals.svg":
+			err = report.PlotMarginals(path, fit)
+		default:
+			err = report.WriteFileAtomic(path, write[name])
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// reweightCheck says how far importance weighting moves the summaries: the
-// largest shift of a mean (in q's sds) and change of an sd when the draws
-// are reweighted by the smoothed p/q (PSIS-corrected moments cm, csd).
-func reweightCheck(draws [][]float64, cm, csd, logw []float64, ess float64) string {
-	S := len(draws)
-	if S == 0 || len(logw) != S || len(cm) == 0 {
-		return ""
-	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, lw := range logw {
-		lo, hi = math.Min(lo, lw), math.Max(hi, lw)
-	}
-	var shift, ratio float64
-	col := make([]float64, S)
-	for j := range draws[0] {
-		for s, d := range draws {
-			col[s] = d[j]
-		}
-		m, sd := stat.MeanStdDev(col, nil)
-		if sd > 0 {
-			shift = math.Max(shift, math.Abs(cm[j]-m)/sd)
-			ratio = math.Max(ratio, math.Abs(csd[j]/sd-1))
-		}
-	}
-	spread := ""
-	if r := math.Exp(hi - lo); !math.IsInf(r, 0) && !math.IsNaN(r) {
-		spread = fmt.Sprintf(", the largest weight is %.3g times the smallest", r)
-	}
-	return fmt.Sprintf("importance-weighted check: ESS %.0f of %d draws%s; reweighting the draws by p/q moves the means by at most %.2g sd and changes the sds by at most %.3g%%",
-		ess, S, spread, shift, 100*ratio)
 }

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -94,19 +96,27 @@ func TestDrawsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pnames []string
-	for _, p := range s.Parameters {
-		pnames = append(pnames, p.Name)
+	// brms's names, with the group effects r_g[level,coef] as CmdStan's
+	// array r_g.level.coef (the 8 levels A..H of g, one coefficient).
+	wantHeader := []string{"lp__", "log_p__", "log_g__", "b_Intercept", "b_x", "b_c_lo", "b_c_mid", "sigma", "sd_g__Intercept"}
+	for l := 1; l <= 8; l++ {
+		wantHeader = append(wantHeader, fmt.Sprintf("r_g.%d.1", l))
 	}
-	wantHeader := append([]string{"lp__", "log_p__", "log_g__"}, report.CSVNames(pnames)...)
 	if !slices.Equal(names, wantHeader) {
 		t.Errorf("header %v, want %v", names, wantHeader)
+	}
+	wantNames := []string{"b_Intercept", "b_x", "b_c[lo]", "b_c[mid]", "sigma", "sd_g__Intercept", "r_g[A,Intercept]"}
+	for j, want := range wantNames {
+		if s.Parameters[j].Name != want {
+			t.Errorf("summary.json parameter %d is %s, want %s", j, s.Parameters[j].Name, want)
+		}
 	}
 	if len(rows) != 2001 || s.Draws != 2000 {
 		t.Fatalf("%d rows (summary says %d draws), want the mean row and 2000 draws", len(rows), s.Draws)
 	}
 	joined := strings.Join(comments, "\n")
-	for _, want := range []string{"method = variational", "algorithm = fullrank", "output_samples = 2000", "formula = y ~ x + c + (1 | g)", "seed = 1", "khat = "} {
+	for _, want := range []string{"method = variational", "algorithm = fullrank", "output_samples = 2000", "formula = y ~ x + c + (1 | g)", "seed = 1", "khat = ",
+		"#  Elapsed Time: ", " seconds (Sampling)", "# eta = 1"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("comments lack %q", want)
 		}
@@ -188,12 +198,12 @@ func TestPredict(t *testing.T) {
 	}
 	// The linear predictor is linear in the draws: for the unseen level it
 	// is Intercept + x·b[x] + b[c[mid]] at the posterior means.
-	want := param(t, s, "Intercept").Mean - param(t, s, "x").Mean + param(t, s, "c[mid]").Mean
+	want := param(t, s, "b_Intercept").Mean - param(t, s, "b_x").Mean + param(t, s, "b_c[mid]").Mean
 	if math.Abs(rows[2][1]-want) > 1e-9 {
 		t.Errorf("unseen level: linpred %.6f, want %.6f", rows[2][1], want)
 	}
 	// Levels sort in byte order, so "hi" is the reference level of c.
-	want = param(t, s, "Intercept").Mean + param(t, s, "c[lo]").Mean + param(t, s, "r_g[A,Intercept]").Mean
+	want = param(t, s, "b_Intercept").Mean + param(t, s, "b_c[lo]").Mean + param(t, s, "r_g[A,Intercept]").Mean
 	if math.Abs(rows[0][1]-want) > 1e-9 {
 		t.Errorf("level A: linpred %.6f, want %.6f", rows[0][1], want)
 	}
@@ -288,7 +298,7 @@ func TestPredictOffset(t *testing.T) {
 	s := readSummary(t, out)
 	r := mustRun(t, "predict", "--fit", out, "--data", writeText(t, t.TempDir(), "new.csv", "x,exposure\n0.5,1\n0.5,10\n"))
 	rows := parsePredictions(t, r.stdout)
-	lin := param(t, s, "Intercept").Mean + 0.5*param(t, s, "x").Mean
+	lin := param(t, s, "b_Intercept").Mean + 0.5*param(t, s, "b_x").Mean
 	for i, e := range []float64{1, 10} {
 		if want := lin + math.Log(e); math.Abs(rows[i][1]-want) > 1e-9 {
 			t.Errorf("exposure %g: linpred %.6f, want %.6f", e, rows[i][1], want)
@@ -303,16 +313,18 @@ func TestPredictOffset(t *testing.T) {
 	}
 }
 
-// readDraws returns draws.csv without its "seconds" comment.
+// readDraws returns draws.csv without its timing comments (the "seconds"
+// line and the "Elapsed Time" block).
 func readDraws(t *testing.T, dir string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "draws.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	timing := regexp.MustCompile(`^#   seconds = |^#  (Elapsed Time: |              )[0-9.]+ seconds \(`)
 	var keep []string
 	for _, l := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(l, "#   seconds = ") {
+		if !timing.MatchString(l) {
 			keep = append(keep, l)
 		}
 	}
@@ -335,6 +347,9 @@ func parsePredictions(t *testing.T, text string) [][]float64 {
 		t.Fatal(err)
 	}
 	want := []string{"row", "linpred_mean", "epred_mean", "pred_mean", "pred_sd", "pred_q5", "pred_q50", "pred_q95"}
+	if len(names) == len(want)+1 {
+		want = append(want, "log_pd") // the new data hold the response
+	}
 	if !slices.Equal(names, want) {
 		t.Fatalf("prediction header %v, want %v", names, want)
 	}
@@ -459,5 +474,45 @@ func TestImportanceResampling(t *testing.T) {
 	}
 	if s.Diagnostics == nil || !(s.Diagnostics.KhatSummaries > 0.7) || s.Diagnostics.SummaryReliability == "" {
 		t.Errorf("diagnostics %+v", s.Diagnostics)
+	}
+}
+
+// With the response in the new data, predict scores every row (log_pd);
+// a spec.json edited after the fit is refused.
+func TestPredictLogPDAndEditedSpec(t *testing.T) {
+	dir := t.TempDir()
+	path := groupData(t, dir)
+	out := filepath.Join(dir, "fit")
+	mustRun(t, "fit", "--data", path, "--formula", "y ~ x + c + (1 | g)", "--family", "gaussian", "--quiet", "--out", out)
+	r := mustRun(t, "predict", "--fit", out, "--data", writeText(t, dir, "scored.csv", "y,x,c,g\n0.5,0,lo,A\n9,0,lo,A\n"), "--quiet")
+	if !strings.HasPrefix(r.stdout, "row,linpred_mean,epred_mean,pred_mean,pred_sd,pred_q5,pred_q50,pred_q95,log_pd\n") {
+		t.Fatalf("no log_pd column:\n%s", r.stdout)
+	}
+	rows := parsePredictions(t, r.stdout)
+	// Row 2's y is far out in the predictive tail: a much lower density.
+	if lp := rows[0][8]; math.IsNaN(lp) || math.IsInf(lp, 0) || !(rows[1][8] < lp-10) {
+		t.Errorf("log_pd %v and %v", rows[0][8], rows[1][8])
+	}
+	// A response with missing values is left out, with a warning.
+	r = mustRun(t, "predict", "--fit", out, "--data", writeText(t, dir, "na.csv", "y,x,c,g\nNA,0,lo,A\n1,0,lo,A\n"))
+	if strings.Contains(r.stdout, "log_pd") || !strings.Contains(r.stderr, "no log_pd") {
+		t.Errorf("missing response: %v", r)
+	}
+
+	// Edit the family in spec.json: the draws no longer belong to it.
+	js, err := os.ReadFile(filepath.Join(out, "spec.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(js), `"family": "gaussian"`, `"family": "student"`, 1)
+	if edited == string(js) {
+		t.Fatal("no family in spec.json")
+	}
+	if err := os.WriteFile(filepath.Join(out, "spec.json"), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runBinary(t, "predict", "--fit", out, "--data", path)
+	if r.code != exitData || !strings.Contains(r.stderr, "family gaussian") || !strings.Contains(r.stderr, "not from the same fit") || r.stdout != "" {
+		t.Errorf("edited spec.json: %v", r)
 	}
 }

@@ -71,7 +71,7 @@ var pdbCases = []pdbCase{
 		formula: "kid_score ~ mom_iq",
 		// beta flat; sigma ~ cauchy(0, 2.5) on sigma > 0.
 		priors: []string{"b ~ flat", "Intercept ~ flat", "sigma ~ half_cauchy(0, 2.5)"},
-		names:  map[string]string{"beta[1]": "Intercept", "beta[2]": "mom_iq", "sigma": "sigma"},
+		names:  map[string]string{"beta[1]": "b_Intercept", "beta[2]": "b_mom_iq", "sigma": "sigma"},
 	},
 	{
 		name: "kidiq-kidscore_interaction",
@@ -80,7 +80,7 @@ var pdbCases = []pdbCase{
 		},
 		formula: "kid_score ~ mom_hs * mom_iq",
 		priors:  []string{"b ~ flat", "Intercept ~ flat", "sigma ~ half_cauchy(0, 2.5)"},
-		names:   map[string]string{"beta[1]": "Intercept", "beta[2]": "mom_hs", "beta[3]": "mom_iq", "beta[4]": "mom_hs:mom_iq", "sigma": "sigma"},
+		names:   map[string]string{"beta[1]": "b_Intercept", "beta[2]": "b_mom_hs", "beta[3]": "b_mom_iq", "beta[4]": "b_mom_hs:mom_iq", "sigma": "sigma"},
 	},
 	{
 		name: "mesquite-logmesquite",
@@ -89,8 +89,8 @@ var pdbCases = []pdbCase{
 		},
 		formula: "log(weight) ~ log(diam1) + log(diam2) + log(canopy_height) + log(total_height) + log(density) + group",
 		priors:  flat,
-		names: map[string]string{"beta[1]": "Intercept", "beta[2]": "log(diam1)", "beta[3]": "log(diam2)", "beta[4]": "log(canopy_height)",
-			"beta[5]": "log(total_height)", "beta[6]": "log(density)", "beta[7]": "group", "sigma": "sigma"},
+		names: map[string]string{"beta[1]": "b_Intercept", "beta[2]": "b_log(diam1)", "beta[3]": "b_log(diam2)", "beta[4]": "b_log(canopy_height)",
+			"beta[5]": "b_log(total_height)", "beta[6]": "b_log(density)", "beta[7]": "b_group", "sigma": "sigma"},
 		// N = 46 rows, k = 7 coefficients under flat priors: the best
 		// Gaussian itself has sd(sigma) 0.891 of the reference.
 		flatSigma: [2]int{46, 7},
@@ -102,7 +102,7 @@ var pdbCases = []pdbCase{
 		},
 		formula: "log(earn) ~ height * male",
 		priors:  flat,
-		names:   map[string]string{"beta[1]": "Intercept", "beta[2]": "height", "beta[3]": "male", "beta[4]": "height:male", "sigma": "sigma"},
+		names:   map[string]string{"beta[1]": "b_Intercept", "beta[2]": "b_height", "beta[3]": "b_male", "beta[4]": "b_height:male", "sigma": "sigma"},
 	},
 	{
 		name: "sblrc-blr",
@@ -113,7 +113,7 @@ var pdbCases = []pdbCase{
 		formula: "y ~ 0 + x1 + x2 + x3 + x4 + x5",
 		// sigma ~ normal(0, 10) on sigma > 0.
 		priors: []string{"b ~ normal(0, 10)", "sigma ~ half_normal(0, 10)"},
-		names:  map[string]string{"beta[1]": "x1", "beta[2]": "x2", "beta[3]": "x3", "beta[4]": "x4", "beta[5]": "x5", "sigma": "sigma"},
+		names:  map[string]string{"beta[1]": "b_x1", "beta[2]": "b_x2", "beta[3]": "b_x3", "beta[4]": "b_x4", "beta[5]": "b_x5", "sigma": "sigma"},
 	},
 	{
 		name: "diamonds-diamonds",
@@ -140,7 +140,7 @@ func init() {
 	for i := range pdbCases {
 		if pdbCases[i].name == "diamonds-diamonds" {
 			for j := 1; j <= 24; j++ {
-				pdbCases[i].names[fmt.Sprintf("b[%d]", j)] = fmt.Sprintf("x%d", j+1)
+				pdbCases[i].names[fmt.Sprintf("b[%d]", j)] = fmt.Sprintf("b_x%d", j+1)
 			}
 		}
 	}
@@ -255,9 +255,10 @@ func centeredIntercept(t *testing.T, out, dataPath string, s *report.Summary) re
 	}
 	vals := make([]float64, 0, len(rows)-1)
 	for _, r := range rows[1:] {
-		v := r[col["Intercept"]]
+		v := r[col["b_Intercept"]]
 		for _, p := range s.Parameters {
-			if xs, ok := fr[p.Name]; ok {
+			column, _ := strings.CutPrefix(p.Name, "b_")
+			if xs, ok := fr[column]; ok && column != p.Name {
 				v += mean(xs) * r[col[report.CSVName(p.Name)]]
 			}
 		}

@@ -1,0 +1,104 @@
+package spec
+
+import (
+	"context"
+
+	"github.com/govi-dev/govi"
+	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/optim"
+	"github.com/govi-dev/govi/report"
+)
+
+// Fit fits the built model with govi.Run and returns the report of the
+// fit, ready for package report to print and write, with the outcome it
+// was made from. Run's Constrainer and Advice are set from b: the draws
+// are reported on the data's scale (Constrain) and the advice knows how
+// the group-level effects are parameterized. As with govi.Run, a fit that
+// fails or is canceled is not an error; Outcome.Fit.Status says so.
+func (b *Built) Fit(ctx context.Context, opt govi.RunOptions) (*report.Fit, *govi.Outcome, error) {
+	opt.Constrainer = b
+	groups := len(b.Design.Groups) > 0
+	centered := b.Spec.Parameterization == "centered"
+	opt.Advice.Centered = groups && centered
+	opt.Advice.NonCentered = groups && !centered
+	out, err := govi.Run(ctx, b.Linear, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.report(out, opt), out, nil
+}
+
+// report assembles the report of a fit of b.
+func (b *Built) report(out *govi.Outcome, opt govi.RunOptions) *report.Fit {
+	ds, res := out.Draws, out.Fit
+	n, _ := ds.X.Dims()
+	draws := make([][]float64, n)
+	for s := range draws {
+		draws[s] = ds.X.RawRowView(s)
+	}
+	var diag *report.Diagnostics
+	if dg := out.Diagnostics; dg != nil {
+		diag = &report.Diagnostics{
+			Khat: dg.Khat, ESS: dg.ESS, ELBO: dg.ELBO, ELBOSE: dg.ELBOSE,
+			LogEvidence: dg.LogEvidence, LogEvidenceSE: dg.LogEvidenceSE,
+			Reliability:        dg.Reliability.String(),
+			KhatSummaries:      dg.KhatSummaries,
+			SummaryReliability: dg.SummaryReliability.String(),
+			WorstSummary:       dg.WorstSummary,
+		}
+	}
+	var psis []report.Moment
+	for j, name := range b.Names {
+		if out.CorrectedMean != nil {
+			psis = append(psis, report.Moment{Name: name, Mean: out.CorrectedMean[j], SD: out.CorrectedSD[j]})
+		}
+	}
+	var priors []report.PriorInfo
+	for _, pr := range b.Priors {
+		coef := pr.Coef
+		if pr.Group != "" {
+			coef = pr.Group
+			if pr.Coef != "" {
+				coef += "," + pr.Coef
+			}
+		}
+		priors = append(priors, report.PriorInfo{Class: pr.Class, Coef: coef, Prior: pr.Prior})
+	}
+	approx := opt.Family
+	if approx == "" {
+		approx = "fullrank"
+	}
+	return &report.Fit{
+		Params:       report.Summarize(b.Names, draws),
+		Names:        b.Names,
+		StanNames:    model.StanStrings(b.Params),
+		Draws:        draws,
+		LogP:         ds.LogP,
+		LogQ:         ds.LogQ,
+		Mean:         out.Mean,
+		ELBO:         res.ELBO,
+		Trace:        res.Trace,
+		Iterations:   res.Iterations,
+		Converged:    res.Status == optim.Converged,
+		Stop:         res.Status.String(),
+		Message:      res.Message,
+		Seconds:      res.Elapsed.Seconds(),
+		DrawSeconds:  out.DrawTime.Seconds(),
+		Family:       b.Spec.Family,
+		Link:         b.Spec.link(b.Family),
+		Formula:      b.Spec.Formula,
+		Approx:       approx,
+		Estimator:    out.EstimatorName,
+		Optimizer:    out.MethodName,
+		Seed:         opt.Seed,
+		Priors:       priors,
+		ELBORelative: !b.Linear.Proper(),
+		Diagnostics:  diag,
+		Warnings:     append(append([]string(nil), b.Warnings...), out.Warnings...),
+		Notes:        out.Notes,
+		PSIS:         psis,
+		ShowPSIS:     opt.Resample || out.Unreliable,
+		Resampled:    out.Resampled,
+		Data:         b.Source,
+	}
+}
