@@ -101,18 +101,18 @@ func StanStrings(names []ParamName) []string {
 	return out
 }
 
-// Layout gives the positions of the constrained quantities of a Linear
+// Positions gives the positions of the constrained quantities of a Linear
 // model in ParamNames' order, which is Linear.Constrain's: coefficient j
 // is at Coef+j, auxiliary parameter k at Aux+k, the sd of group g at SD[g]
 // and its effect for level l at Effect[g]+l; Len is their number.
-type Layout struct {
+type Positions struct {
 	Coef, Aux  int
 	SD, Effect []int
 	Len        int
 }
 
-// Layout returns the positions of the quantities ParamNames names.
-func (t Terms) Layout() Layout {
+// Positions returns the positions of the quantities ParamNames names.
+func (t Terms) Positions() Positions {
 	p := len(t.Names)
 	if t.X != nil {
 		_, p = t.X.Dims()
@@ -121,7 +121,7 @@ func (t Terms) Layout() Layout {
 	if t.Lik != nil {
 		k = len(t.Lik.Aux())
 	}
-	lay := Layout{Coef: 0, Aux: p, SD: make([]int, len(t.Groups)), Effect: make([]int, len(t.Groups))}
+	lay := Positions{Coef: 0, Aux: p, SD: make([]int, len(t.Groups)), Effect: make([]int, len(t.Groups))}
 	i := p + k
 	forGroups(t.Groups, func(g, _ int) { lay.SD[g] = i; i++ })
 	forGroups(t.Groups, func(g, _ int) { lay.Effect[g] = i; i += len(t.Groups[g].Levels) })
@@ -131,7 +131,7 @@ func (t Terms) Layout() Layout {
 
 // ParamNames returns the names of the constrained quantities of the Linear
 // model t declares, in the order Linear.Constrain stores them (see
-// Layout):
+// Positions):
 //
 //   - the coefficients, named by Names (b[1], b[2], … when Names is nil);
 //   - the auxiliary parameters of the likelihood (sigma, phi, nu);
@@ -146,7 +146,7 @@ func (t Terms) Layout() Layout {
 // names, none when nil), X (or Names) and the groups' Name, Coef and
 // Levels, so it names the parameters of draws for new data too.
 func (t Terms) ParamNames() []ParamName {
-	lay := t.Layout()
+	lay := t.Positions()
 	names := make([]ParamName, lay.Len)
 	for j := 0; j < lay.Aux; j++ {
 		if t.Names != nil {

@@ -33,7 +33,7 @@ type Predictor struct {
 	lik      Likelihood
 	observed bool
 	draws    [][]float64
-	lay      model.Layout
+	lay      model.Positions
 	warnings []string
 }
 
@@ -97,7 +97,7 @@ func NewPredictor(m *Model, d *report.Draws, fr *data.Frame) (*Predictor, error)
 		return nil, &DataError{Msg: fmt.Sprintf("the draws have the parameters %s, but the model description has %s: they are not from the same fit",
 			strings.Join(d.Names, ", "), strings.Join(want, ", "))}
 	}
-	p.des, p.lik, p.observed, p.draws, p.lay = des, l, des.Response != nil, d.Rows, terms.Layout()
+	p.des, p.lik, p.observed, p.draws, p.lay = des, l, des.Response != nil, d.Rows, terms.Positions()
 	p.frame = fr
 	return p, nil
 }
