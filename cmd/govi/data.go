@@ -4,12 +4,13 @@ import (
 	"bytes"
 
 	"github.com/govi-dev/govi/data"
+	"github.com/govi-dev/govi/examples"
 )
 
 // source is where the data come from: a file or a bundled example.
 type source struct {
 	path    string
-	example *example
+	example *examples.Example
 }
 
 func (s source) name() string {
@@ -21,7 +22,7 @@ func (s source) name() string {
 
 func (s source) read(opt data.Options) (*data.Frame, error) {
 	if s.example != nil {
-		return data.ReadCSV(bytes.NewReader(s.example.bytes()), s.example.File, opt)
+		return data.ReadCSV(bytes.NewReader(s.example.Bytes()), s.example.File, opt)
 	}
 	return data.ReadFile(s.path, opt)
 }
@@ -29,7 +30,7 @@ func (s source) read(opt data.Options) (*data.Frame, error) {
 // header returns the column names of the data.
 func (s source) header() ([]string, error) {
 	if s.example != nil {
-		return data.ReadHeader(bytes.NewReader(s.example.bytes()), s.example.File, data.Options{})
+		return data.ReadHeader(bytes.NewReader(s.example.Bytes()), s.example.File, data.Options{})
 	}
 	return data.ReadFileHeader(s.path, data.Options{})
 }

@@ -12,6 +12,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/govi-dev/govi/internal/synth"
 	"github.com/govi-dev/govi/report"
 )
 
@@ -64,7 +65,7 @@ func poisson(rng *rand.Rand, mu float64) float64 {
 	if mu > 30 {
 		return math.Max(0, math.Round(mu+math.Sqrt(mu)*rng.NormFloat64()))
 	}
-	return poissonKnuth(rng, mu)
+	return synth.Poisson(rng, mu)
 }
 
 func binomial(rng *rand.Rand, n int, p float64) float64 {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govi-dev/govi/examples"
+	"github.com/govi-dev/govi/internal/synth"
 	"github.com/govi-dev/govi/report"
 )
 
@@ -90,7 +92,7 @@ func mustRun(t *testing.T, args ...string) result {
 func writeData(t *testing.T, dir, name string, header []string, cols ...any) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, csvBytes(header, cols...), 0o644); err != nil {
+	if err := os.WriteFile(path, synth.CSV(header, cols...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -220,18 +222,18 @@ func TestExamplesCommand(t *testing.T) {
 	if r.code != 0 {
 		t.Fatal(r)
 	}
-	for _, e := range examples {
+	for _, e := range examples.All() {
 		line := ""
 		for _, l := range strings.Split(r.stdout, "\n") {
 			if strings.HasPrefix(l, e.Name+" ") {
 				line = l
 			}
 		}
-		if line == "" || !strings.Contains(line, e.Formula) || !strings.Contains(line, fmt.Sprint(e.rows())) || !strings.Contains(line, e.Family) {
+		if line == "" || !strings.Contains(line, e.Formula) || !strings.Contains(line, fmt.Sprint(e.Rows())) || !strings.Contains(line, e.Family) {
 			t.Errorf("govi examples: no line with name, rows, family and formula of %s:\n%s", e.Name, r.stdout)
 		}
 	}
-	if got := (&examples[0]).rows(); got != 3020 {
+	if got := examples.All()[0].Rows(); got != 3020 {
 		t.Errorf("wells has %d rows, want 3020", got)
 	}
 }
@@ -259,7 +261,7 @@ func TestFitExampleWells(t *testing.T) {
 
 // Every example fits with its defaults.
 func TestFitExamples(t *testing.T) {
-	for _, e := range examples {
+	for _, e := range examples.All() {
 		if e.Name == "wells" {
 			continue // TestFitExampleWells
 		}

@@ -39,7 +39,7 @@ const posteriordbDraws = 10000
 func cols(m map[string]json.RawMessage, keys ...string) ([]string, []any) {
 	var out []any
 	for _, k := range keys {
-		out = append(out, vec(m, k))
+		out = append(out, posteriordb.Vec(m, k))
 	}
 	return keys, out
 }
@@ -107,8 +107,8 @@ var pdbCases = []pdbCase{
 	{
 		name: "sblrc-blr",
 		csv: func(m map[string]json.RawMessage) ([]string, []any) {
-			names, c := matrixCols(matrix(m, "X"), 0, "x")
-			return append([]string{"y"}, names...), append([]any{vec(m, "y")}, c...)
+			names, c := matrixCols(posteriordb.Matrix(m, "X"), 0, "x")
+			return append([]string{"y"}, names...), append([]any{posteriordb.Vec(m, "y")}, c...)
 		},
 		formula: "y ~ 0 + x1 + x2 + x3 + x4 + x5",
 		// sigma ~ normal(0, 10) on sigma > 0.
@@ -118,8 +118,8 @@ var pdbCases = []pdbCase{
 	{
 		name: "diamonds-diamonds",
 		csv: func(m map[string]json.RawMessage) ([]string, []any) {
-			names, c := matrixCols(matrix(m, "X"), 1, "x") // x2..x25; column 1 is the intercept
-			return append([]string{"Y"}, names...), append([]any{vec(m, "Y")}, c...)
+			names, c := matrixCols(posteriordb.Matrix(m, "X"), 1, "x") // x2..x25; column 1 is the intercept
+			return append([]string{"Y"}, names...), append([]any{posteriordb.Vec(m, "Y")}, c...)
 		},
 		formula: "Y ~ " + strings.Join(func() []string {
 			var s []string
@@ -155,14 +155,14 @@ type refStat struct {
 // with the priors of each Stan program, every posterior mean is within 0.1
 // reference sds of the reference and every sd within 10%.
 func TestPosteriorDB(t *testing.T) {
-	shared := sharedDir()
-	if shared == "" {
+	shared, err := posteriordb.Dir()
+	if err != nil {
 		t.Skip("posteriordb reference data not found: set GOVI_SHARED to the shared directory (with posteriordb/) to run this test")
 	}
 	for _, c := range pdbCases {
 		t.Run(c.name, func(t *testing.T) {
 			pdir := filepath.Join(shared, "posteriordb", c.name)
-			m, err := readDataJSON(filepath.Join(pdir, "data.json"))
+			m, err := posteriordb.ReadJSON(filepath.Join(pdir, "data.json"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -75,6 +75,37 @@ func Dir() (string, error) {
 	}
 }
 
+// ReadJSON reads a posteriordb data.json into its named values.
+func ReadJSON(path string) (map[string]json.RawMessage, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Vec decodes m[key] as a vector; it panics when it cannot (test data).
+func Vec(m map[string]json.RawMessage, key string) []float64 {
+	var v []float64
+	if err := json.Unmarshal(m[key], &v); err != nil {
+		panic(fmt.Sprintf("data.json key %q: %v", key, err))
+	}
+	return v
+}
+
+// Matrix decodes m[key] as a list of rows; it panics when it cannot.
+func Matrix(m map[string]json.RawMessage, key string) [][]float64 {
+	var v [][]float64
+	if err := json.Unmarshal(m[key], &v); err != nil {
+		panic(fmt.Sprintf("data.json key %q: %v", key, err))
+	}
+	return v
+}
+
 func isShared(d string) bool {
 	st, err := os.Stat(filepath.Join(d, "posteriordb"))
 	return err == nil && st.IsDir()

@@ -10,8 +10,11 @@
 package synth
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -128,4 +131,48 @@ func Collinear(n, d, blocks, size int, rho float64, seed uint64) *model.Linear {
 		panic(err)
 	}
 	return m
+}
+
+// Poisson draws a Poisson(mu) variate by Knuth's multiplication method,
+// exact and fine for the moderate means of simulated data (its cost grows
+// with mu).
+func Poisson(rng *rand.Rand, mu float64) float64 {
+	l, k, p := math.Exp(-mu), 0.0, 1.0
+	for {
+		p *= rng.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}
+
+// CSV renders columns (numbers in shortest round-trip form, or
+// strings) under a header.
+func CSV(header []string, cols ...any) []byte {
+	var b bytes.Buffer
+	b.WriteString(strings.Join(header, ","))
+	b.WriteByte('\n')
+	n := 0
+	switch c := cols[0].(type) {
+	case []float64:
+		n = len(c)
+	case []string:
+		n = len(c)
+	}
+	for i := 0; i < n; i++ {
+		for j, c := range cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			switch c := c.(type) {
+			case []float64:
+				b.WriteString(strconv.FormatFloat(c[i], 'g', -1, 64))
+			case []string:
+				b.WriteString(c[i])
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
 }
