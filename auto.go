@@ -25,15 +25,33 @@ type Choice struct {
 
 	// warm, if set, starts q from the fit of an easier parameterization.
 	warm func(ctx context.Context, q family.Family)
+	// natural marks a Method that begins with natural-gradient steps, and
+	// finish is the method that follows them; a family without such steps
+	// is started from a mean-field fit instead and goes to finish at once.
+	natural bool
+	finish  optim.Method
+	model   model.LogDensity
+	seed    uint64
 }
 
-// Apply prepares q for the fit: it scales q by InitScale (see there), or,
-// for a model.WarmStarter, starts q at the moments of a fit of the easier
-// model mapped to the model's coordinates (see Auto). A warm start that
+// Apply prepares q for the fit, and the choice for q: it scales q by
+// InitScale (see there), or, for a model.WarmStarter, starts q at the
+// moments of a fit of the easier model mapped to the model's coordinates
+// (see Auto). For a family without natural-gradient steps where the
+// choice begins with them, it starts q (a family.Matcher) from the
+// moments of a mean-field fit of the model, which has them and is cheap,
+// and drops the natural-gradient steps from Method. A warm start that
 // cannot be made leaves q unchanged.
-func (c Choice) Apply(ctx context.Context, q family.Family) error {
+func (c *Choice) Apply(ctx context.Context, q family.Family) error {
 	if c.warm != nil {
 		c.warm(ctx, q)
+		return nil
+	}
+	if _, ok := q.(family.Natural); !ok && c.natural {
+		c.Method, c.natural = c.finish, false
+		if mq, ok := q.(family.Matcher); ok {
+			meanFieldStart(ctx, c.model, mq, c.seed)
+		}
 		return nil
 	}
 	if _, ok := q.(family.Natural); ok && c.InitScale > 0 && c.InitScale != 1 {
@@ -42,13 +60,35 @@ func (c Choice) Apply(ctx context.Context, q family.Family) error {
 	return nil
 }
 
+// meanFieldStart sets q to the moments (mean and variances) of a
+// mean-field fit of m, if that converges. A low-rank q fitted by L-BFGS
+// from its unit-scale start can settle where its factors explain
+// parameters that the posterior leaves independent (a worse local
+// optimum, measured 12 nats below the full-rank ELBO on kidiq); from the
+// mean-field moments its factors grow only where correlations pay.
+func meanFieldStart(ctx context.Context, m model.LogDensity, q family.Matcher, seed uint64) {
+	mf := family.NewMeanField(m.Dim())
+	ch := Auto(m, seed)
+	if ch.Apply(ctx, mf) != nil {
+		return
+	}
+	res, err := Fit(ctx, m, mf, ch.Estimator, ch.Method, nil)
+	if err != nil || !res.Converged() {
+		return
+	}
+	var cov mat.SymDense
+	mf.Cov(&cov)
+	_ = q.MatchMoments(mf.Mean(nil), &cov) // on failure q is left as it was
+}
+
 // Auto returns govi's default choice for m, the deterministic path where
 // the model allows it:
 //
 //   - a model.Predictors model with an expected Hessian
 //     (elbo.SupportsCurvature): Gauss-Hermite quadrature, natural-gradient
 //     steps from a narrow start, and L-BFGS to finish when they do not
-//     converge or the family has no natural-gradient step;
+//     converge; a family without natural-gradient steps (LowRank) is
+//     started from a mean-field fit and fitted by L-BFGS (see Apply);
 //   - another model.Predictors model: quadrature and L-BFGS, started, for a
 //     model.WarmStarter (non-centered groups), from a full-rank fit of the
 //     easier model whose draws are mapped to the model's coordinates and
@@ -59,12 +99,17 @@ func (c Choice) Apply(ctx context.Context, q family.Family) error {
 //     by Stein's identity), and L-BFGS to finish;
 //   - otherwise: Monte Carlo with 32 draws (seeded) and Adam.
 func Auto(m model.LogDensity, seed uint64) Choice {
-	natural := func() optim.Method {
-		return &optim.Fallback{Methods: []optim.Method{&optim.NaturalGradient{}, &optim.LBFGS{}}}
+	natural := func() Choice {
+		return Choice{
+			Estimator: &elbo.Quadrature{},
+			Method:    &optim.Fallback{Methods: []optim.Method{&optim.NaturalGradient{}, &optim.LBFGS{}}},
+			InitScale: 1e-3,
+			natural:   true, finish: &optim.LBFGS{}, model: m, seed: seed,
+		}
 	}
 	if _, ok := m.(model.Predictors); ok {
 		if elbo.SupportsCurvature(m) {
-			return Choice{Estimator: &elbo.Quadrature{}, Method: natural(), InitScale: 1e-3}
+			return natural()
 		}
 		c := Choice{Estimator: &elbo.Quadrature{}, Method: &optim.LBFGS{}, InitScale: 1}
 		if ws, ok := m.(model.WarmStarter); ok {
@@ -73,7 +118,7 @@ func Auto(m model.LogDensity, seed uint64) Choice {
 		return c
 	}
 	if m.Dim() <= 4 {
-		return Choice{Estimator: &elbo.Quadrature{}, Method: natural(), InitScale: 1e-3}
+		return natural()
 	}
 	return Choice{Estimator: &elbo.MonteCarlo{Draws: 32, Seed: seed}, Method: &optim.Adam{}, InitScale: 1}
 }

@@ -9,9 +9,12 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi"
+	"github.com/govi-dev/govi/data"
+	"github.com/govi-dev/govi/examples"
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/internal/synth"
 	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/spec"
 )
 
 // lowRankReport compares q with the full-rank fit ref: the largest
@@ -129,5 +132,43 @@ func BenchmarkLowRank(b *testing.B) {
 			b.ReportMetric(r.minSD, "min-sd-ratio")
 			b.ReportMetric(float64(r.iterations), "iterations")
 		})
+	}
+}
+
+// On kidiq (an interaction of near-collinear predictors, where the factor
+// alone explains some coordinates at the optimum) rank 2 reaches the
+// full-rank ELBO, and its draws' log densities are sound (PSIS k-hat of
+// the summaries below 0.5). Before the mean-field start, the low-rank fit
+// stopped 12 nats lower; before the floor on D and the stable least
+// squares, its draws had log densities off by 10⁴⁸.
+func TestLowRankKidiq(t *testing.T) {
+	ex, err := examples.Lookup("kidiq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := data.ReadCSV(ex.Open(), ex.File, data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := (&spec.Model{Formula: ex.Formula, Family: ex.Family}).Build(fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	full, err := govi.Run(ctx, b.Linear, govi.RunOptions{Family: "fullrank", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	low, err := govi.Run(ctx, b.Linear, govi.RunOptions{Family: "lowrank", Rank: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gap := full.Fit.ELBO - low.Fit.ELBO
+	t.Logf("ELBO full-rank %.4f, rank 2 %.4f; k-hat of the summaries %.2f", full.Fit.ELBO, low.Fit.ELBO, low.Diagnostics.KhatSummaries)
+	if !low.Fit.Converged() || gap > 0.05 || gap < -1e-6 {
+		t.Errorf("rank 2: %v, ELBO gap %.4f nats; want converged and within 0.05", low.Fit.Status, gap)
+	}
+	if !(low.Diagnostics.KhatSummaries < 0.5) {
+		t.Errorf("rank 2: k-hat of the summaries %.3g; want below 0.5", low.Diagnostics.KhatSummaries)
 	}
 }

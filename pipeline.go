@@ -116,10 +116,10 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	switch {
 	case est == nil && method == nil:
 		ch := Auto(m, opt.Seed)
-		est, method = ch.Estimator, ch.Method
 		if err := ch.Apply(ctx, q); err != nil {
 			return nil, err
 		}
+		est, method = ch.Estimator, ch.Method
 	case est == nil:
 		est = Auto(m, opt.Seed).Estimator
 	case method == nil && est.Deterministic():

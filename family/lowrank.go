@@ -3,6 +3,7 @@ package family
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
@@ -19,24 +20,29 @@ var (
 // LowRank is the Gaussian family with covariance Σ = D² + BBᵀ, D diagonal
 // and B a d×k factor (Ong, Nott & Smith 2018; NumPyro's
 // AutoLowRankMultivariateNormal). Draws are θ = μ + D⊙ε₁ + Bε₂ with ε₁ of
-// length d and ε₂ of length k. Its parameters are φ = (μ, log D, B) with B
-// row-major, d(k+2) in all against d(d+3)/2 for FullRank, and every φ is
-// valid. Log densities, the entropy and its gradient use the matrix
-// determinant lemma and Woodbury's identity through the k×k capacitance
-// M = I + WᵀW, W = D⁻¹B, at O(dk²).
+// length d and ε₂ of length k. Its parameters are φ = (μ, ω, B) with B
+// row-major and Dₐ² = e^{2ωₐ} + (10⁻⁶|Bₐ|)², d(k+2) in all against
+// d(d+3)/2 for FullRank, and every φ is valid. The floor keeps every
+// coordinate's own sd at least 10⁻⁶ of its factor sd: where the factor
+// alone explains a coordinate the ELBO is flat as Dₐ → 0, and without the
+// floor an optimizer drifts there until q is degenerate at double
+// precision (draws whose log density cannot be computed). Log densities,
+// the entropy and its gradient use the matrix determinant lemma and
+// Woodbury's identity through the k×k capacitance M = I + WᵀW, W = D⁻¹B,
+// at O(dk²), computed from a QR factorization that stays accurate when
+// some Dₐ is small next to |Bₐ|.
 //
 // It has no natural-gradient step (the step's dense d×d precision is what
 // the family exists to avoid): fit it with L-BFGS or a stochastic method.
 type LowRank struct {
 	d, k   int
 	mu     []float64
-	omega  []float64 // log D
+	omega  []float64 // ω: the free part of D, D² = e^{2ω} + floor²|B|²
 	dsd    []float64 // D
 	b      []float64 // d×k
 	w      []float64 // W = D⁻¹B, d×k
-	minv   []float64 // M⁻¹, k×k
-	mchol  mat.Cholesky
-	logDet float64 // log|Σ|
+	r      []float64 // R of M = RᵀR, k×k upper, row-major
+	logDet float64   // log|Σ|
 	pool   sync.Pool
 }
 
@@ -52,7 +58,7 @@ func NewLowRank(d, k int) *LowRank {
 	f := &LowRank{
 		d: d, k: k,
 		mu: make([]float64, d), omega: make([]float64, d), dsd: make([]float64, d),
-		b: make([]float64, d*k), w: make([]float64, d*k), minv: make([]float64, k*k),
+		b: make([]float64, d*k), w: make([]float64, d*k), r: make([]float64, k*k),
 	}
 	rng := rand.New(rand.NewChaCha8([32]byte{'g', 'o', 'v', 'i', 'l', 'o', 'w', 'r', 'a', 'n', 'k'}))
 	s := 0.1 / math.Sqrt(float64(k))
@@ -61,12 +67,30 @@ func NewLowRank(d, k int) *LowRank {
 		for j := range row {
 			row[j] = s * math.Max(-3, math.Min(3, rng.NormFloat64()))
 		}
-		f.dsd[a] = math.Sqrt(1 - floats.Dot(row, row))
-		f.omega[a] = math.Log(f.dsd[a])
+		f.setD(a, math.Sqrt(1-floats.Dot(row, row)))
 	}
 	f.update()
 	return f
 }
+
+// lowRankFloor is the smallest share of a coordinate's factor sd |Bₐ|
+// that D keeps: D² = e^{2ω} + floor²|Bₐ|². Without it D can drift to zero
+// where the factor alone explains a coordinate (the ELBO is flat there),
+// and q becomes degenerate at double precision.
+const lowRankFloor = 1e-6
+
+// setD sets Dₐ = v, or as close as the floor allows.
+func (f *LowRank) setD(a int, v float64) {
+	row := f.b[a*f.k : (a+1)*f.k]
+	fl := lowRankFloor * lowRankFloor * floats.Dot(row, row)
+	e := math.Max(v*v-fl, 1e-300)
+	f.omega[a] = 0.5 * math.Log(e)
+	f.dsd[a] = math.Sqrt(e + fl)
+}
+
+// dOmega and dB return ∂Dₐ/∂ωₐ and the factor of Bₐ in ∂Dₐ/∂Bₐ.
+func (f *LowRank) dOmega(a int) float64 { return math.Exp(2*f.omega[a]) / f.dsd[a] }
+func (f *LowRank) dB(a int) float64     { return lowRankFloor * lowRankFloor / f.dsd[a] }
 
 // Rank returns k.
 func (f *LowRank) Rank() int { return f.k }
@@ -101,13 +125,17 @@ func (f *LowRank) SetParams(phi []float64) {
 	copy(f.mu, phi[:d])
 	copy(f.omega, phi[d:2*d])
 	copy(f.b, phi[2*d:])
-	for i, w := range f.omega {
-		f.dsd[i] = math.Exp(w)
-	}
+	f.setDs()
 	f.update()
 }
 
-// update recomputes W, the capacitance's factorization, M⁻¹ and log|Σ|.
+// update recomputes W and the capacitance M = I + WᵀW = RᵀR, with R from
+// the Householder QR of the stacked (d+k)×k matrix [W; I] whose rows are
+// sorted by decreasing norm. Forming WᵀW would lose M's small eigenvalues
+// next to its large ones when some Dₐ is tiny next to |Bₐ| (a coordinate
+// the factor explains almost alone, as in a near-collinear regression);
+// row-sorted Householder QR keeps them (Cox & Higham 1998), so log|Σ| and
+// the solves stay accurate there.
 func (f *LowRank) update() {
 	d, k := f.d, f.k
 	for a := 0; a < d; a++ {
@@ -115,33 +143,69 @@ func (f *LowRank) update() {
 			f.w[a*k+j] = f.b[a*k+j] / f.dsd[a]
 		}
 	}
-	m := mat.NewSymDense(k, nil)
-	blas64.Syrk(blas.Trans, 1, blas64.General{Rows: d, Cols: k, Stride: k, Data: f.w}, 0, m.RawSymmetric())
+	type row struct {
+		norm float64
+		a    int // < d: row of W; ≥ d: row a−d of I
+	}
+	rows := make([]row, d+k)
+	for a := 0; a < d; a++ {
+		wa := f.w[a*k : (a+1)*k]
+		rows[a] = row{floats.Dot(wa, wa), a}
+	}
 	for j := 0; j < k; j++ {
-		m.SetSym(j, j, m.At(j, j)+1)
+		rows[d+j] = row{1, d + j}
 	}
-	// M = I + WᵀW is positive definite for any finite W; a failure here
-	// means non-finite parameters, which then propagate as NaN.
-	if !f.mchol.Factorize(m) {
-		for i := range f.minv {
-			f.minv[i] = math.NaN()
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].norm > rows[j].norm })
+	st := mat.NewDense(d+k, k, nil)
+	for i, r := range rows {
+		if r.a < d {
+			st.SetRow(i, f.w[r.a*k:(r.a+1)*k])
+		} else {
+			st.Set(i, r.a-d, 1)
 		}
-		f.logDet = math.NaN()
-		return
 	}
-	var inv mat.SymDense
-	if err := f.mchol.InverseTo(&inv); err != nil {
-		for i := range f.minv {
-			f.minv[i] = math.NaN()
-		}
-	} else {
-		for i := 0; i < k; i++ {
-			for j := 0; j < k; j++ {
-				f.minv[i*k+j] = inv.At(i, j)
+	var qr mat.QR
+	qr.Factorize(st)
+	var rt mat.Dense
+	qr.RTo(&rt)
+	logDetM := 0.0
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			f.r[i*k+j] = 0
+			if j >= i {
+				f.r[i*k+j] = rt.At(i, j)
 			}
 		}
+		logDetM += 2 * math.Log(math.Abs(f.r[i*k+i]))
 	}
-	f.logDet = f.mchol.LogDet() + 2*floats.Sum(f.omega)
+	f.logDet = logDetM
+	for _, v := range f.dsd {
+		f.logDet += 2 * math.Log(v)
+	}
+}
+
+// solveRt stores R⁻ᵀx in x (forward substitution with Rᵀ lower).
+func (f *LowRank) solveRt(x []float64) {
+	k := f.k
+	for i := 0; i < k; i++ {
+		v := x[i]
+		for j := 0; j < i; j++ {
+			v -= f.r[j*k+i] * x[j]
+		}
+		x[i] = v / f.r[i*k+i]
+	}
+}
+
+// solveR stores R⁻¹x in x (back substitution).
+func (f *LowRank) solveR(x []float64) {
+	k := f.k
+	for i := k - 1; i >= 0; i-- {
+		v := x[i]
+		for j := i + 1; j < k; j++ {
+			v -= f.r[i*k+j] * x[j]
+		}
+		x[i] = v / f.r[i*k+i]
+	}
 }
 
 // matchIter bounds the principal-axis iterations of MatchMoments, and
@@ -258,11 +322,18 @@ func (f *LowRank) MatchMoments(mean []float64, cov mat.Symmetric) error {
 		for j := 0; j < kk; j++ {
 			row[j] = sd[a] * wa[j] * shrink
 		}
-		f.dsd[a] = math.Sqrt(cov.At(a, a) - floats.Dot(row, row))
-		f.omega[a] = math.Log(f.dsd[a])
+		f.setD(a, math.Sqrt(cov.At(a, a)-floats.Dot(row, row)))
 	}
 	f.update()
 	return nil
+}
+
+// setDs recomputes D from ω and B.
+func (f *LowRank) setDs() {
+	for a := range f.dsd {
+		row := f.b[a*f.k : (a+1)*f.k]
+		f.dsd[a] = math.Sqrt(math.Exp(2*f.omega[a]) + lowRankFloor*lowRankFloor*floats.Dot(row, row))
+	}
 }
 
 // ScaleBy multiplies D and B by c (W and M are unchanged).
@@ -270,9 +341,9 @@ func (f *LowRank) ScaleBy(c float64) {
 	lc := math.Log(c)
 	for i := range f.omega {
 		f.omega[i] += lc
-		f.dsd[i] = math.Exp(f.omega[i])
 	}
 	floats.Scale(c, f.b)
+	f.setDs()
 	f.update()
 }
 
@@ -297,9 +368,12 @@ func (f *LowRank) Backprop(dphi []float64, w float64, g, eps []float64) {
 	for a := 0; a < d; a++ {
 		wg := w * g[a]
 		dphi[a] += wg
-		dphi[d+a] += wg * eps[a] * f.dsd[a]
+		gd := wg * eps[a] // ∂/∂Dₐ
+		dphi[d+a] += gd * f.dOmega(a)
 		if wg != 0 {
-			floats.AddScaled(gb[a*k:(a+1)*k], wg, e2)
+			row := gb[a*k : (a+1)*k]
+			floats.AddScaled(row, wg, e2)
+			floats.AddScaled(row, gd*f.dB(a), f.b[a*k:(a+1)*k])
 		}
 	}
 }
@@ -308,19 +382,21 @@ func (f *LowRank) Backprop(dphi []float64, w float64, g, eps []float64) {
 func (f *LowRank) BackpropFactor(dphi, gmu, gD, gB []float64) {
 	d := f.d
 	floats.Add(dphi[:d], gmu)
-	if gD != nil {
-		for a := 0; a < d; a++ {
-			dphi[d+a] += gD[a] * f.dsd[a]
-		}
-	}
 	if gB != nil {
 		floats.Add(dphi[2*d:], gB)
+	}
+	if gD != nil {
+		gb := dphi[2*d:]
+		for a := 0; a < d; a++ {
+			dphi[d+a] += gD[a] * f.dOmega(a)
+			floats.AddScaled(gb[a*f.k:(a+1)*f.k], gD[a]*f.dB(a), f.b[a*f.k:(a+1)*f.k])
+		}
 	}
 }
 
 // Entropy returns ½d(1 + log 2π) + ½log|Σ|, log|Σ| = 2Σlog Dₐ + log|M|,
-// and adds its gradient: ∂H/∂Σ = ½Σ⁻¹, so ∂H/∂log Dₐ = 1 − WₐM⁻¹Wₐᵀ and
-// ∂H/∂B = Σ⁻¹B = D⁻¹WM⁻¹.
+// and adds its gradient: ∂H/∂Σ = ½Σ⁻¹, so with qₐ = WₐR⁻¹ (WₐM⁻¹Wₐᵀ =
+// |qₐ|²), ∂H/∂log Dₐ = 1 − |qₐ|² and ∂H/∂Bₐ = (Σ⁻¹B)ₐ = Dₐ⁻¹qₐR⁻ᵀ.
 func (f *LowRank) Entropy(grad []float64) float64 {
 	d, k := f.d, f.k
 	h := 0.5*float64(d)*(1+log2Pi) + 0.5*f.logDet
@@ -330,14 +406,17 @@ func (f *LowRank) Entropy(grad []float64) float64 {
 	gb := grad[2*d:]
 	t := f.scratch()
 	defer f.pool.Put(t)
+	t = t[:k]
 	for a := 0; a < d; a++ {
-		wa := f.w[a*k : (a+1)*k]
-		// t = WₐM⁻¹.
-		for j := 0; j < k; j++ {
-			t[j] = floats.Dot(wa, f.minv[j*k:(j+1)*k])
-		}
-		grad[d+a] += 1 - floats.Dot(t[:k], wa)
-		floats.AddScaled(gb[a*k:(a+1)*k], 1/f.dsd[a], t[:k])
+		// qₐ = WₐR⁻¹, i.e. R⁻ᵀWₐᵀ.
+		copy(t, f.w[a*k:(a+1)*k])
+		f.solveRt(t)
+		gd := (1 - floats.Dot(t, t)) / f.dsd[a] // ∂H/∂Dₐ
+		f.solveR(t)
+		row := gb[a*k : (a+1)*k]
+		floats.AddScaled(row, 1/f.dsd[a], t)
+		grad[d+a] += gd * f.dOmega(a)
+		floats.AddScaled(row, gd*f.dB(a), f.b[a*k:(a+1)*k])
 	}
 	return h
 }
@@ -349,23 +428,47 @@ func (f *LowRank) scratch() []float64 {
 	return make([]float64, f.k)
 }
 
-// LogProb returns log q(θ) = −½(d log 2π + log|Σ| + zᵀΣ⁻¹z), with
-// zᵀΣ⁻¹z = |y|² − tᵀM⁻¹t, y = D⁻¹(θ − μ), t = Wᵀy.
+// LogProb returns log q(θ) = −½(d log 2π + log|Σ| + zᵀΣ⁻¹z) with
+// z = θ − μ and zᵀΣ⁻¹z = min_u |y − Wu|² + |u|², y = D⁻¹z (θ = μ + Bu +
+// Dv): the least-squares problem [W; I]u ≈ [y; 0], solved by the
+// corrected seminormal equations (u = M⁻¹Aᵀb with M = RᵀR from the QR
+// factorization, then one step of refinement on the residual; Björck 1987),
+// which match Householder least squares in accuracy where the plain
+// normal equations lose the residual, and only read the factorization, so
+// LogProb is safe for concurrent use. The quadratic is summed as
+// residuals.
 func (f *LowRank) LogProb(theta []float64) float64 {
 	d, k := f.d, f.k
-	t := f.scratch()
-	defer f.pool.Put(t)
-	t = t[:k]
-	clear(t)
-	yy := 0.0
+	u := f.scratch()
+	defer f.pool.Put(u)
+	du := f.scratch()
+	defer f.pool.Put(du)
+	u, du = u[:k], du[:k]
+	// u₀ = M⁻¹Wᵀy.
+	clear(u)
 	for a := 0; a < d; a++ {
-		y := (theta[a] - f.mu[a]) / f.dsd[a]
-		yy += y * y
-		floats.AddScaled(t, y, f.w[a*k:(a+1)*k])
+		floats.AddScaled(u, (theta[a]-f.mu[a])/f.dsd[a], f.w[a*k:(a+1)*k])
 	}
-	quad := yy
-	for i := 0; i < k; i++ {
-		quad -= t[i] * floats.Dot(f.minv[i*k:(i+1)*k], t)
+	f.solveRt(u)
+	f.solveR(u)
+	// δ = M⁻¹Aᵀr₀ with r₀ = [y − Wu₀; −u₀].
+	for refine := 0; refine < 2; refine++ {
+		for j := range du {
+			du[j] = -u[j]
+		}
+		for a := 0; a < d; a++ {
+			wa := f.w[a*k : (a+1)*k]
+			r := (theta[a]-f.mu[a])/f.dsd[a] - floats.Dot(wa, u)
+			floats.AddScaled(du, r, wa)
+		}
+		f.solveRt(du)
+		f.solveR(du)
+		floats.Add(u, du)
+	}
+	quad := floats.Dot(u, u)
+	for a := 0; a < d; a++ {
+		r := (theta[a]-f.mu[a])/f.dsd[a] - floats.Dot(f.w[a*k:(a+1)*k], u)
+		quad += r * r
 	}
 	return -0.5 * (float64(d)*log2Pi + f.logDet + quad)
 }

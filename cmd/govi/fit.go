@@ -33,6 +33,7 @@ type fitOptions struct {
 	parameterization             string
 	seed                         uint64
 	draws, maxIter, mcDraws      int
+	rank                         int
 	out                          string
 	quiet, dropMissing, noCenter bool
 	fixedDraws, resample         bool
@@ -58,6 +59,7 @@ func parseFitFlags(args []string, stdout io.Writer) (*fitOptions, error) {
 	fs.StringVar(&o.spec, "spec", "", "")
 	fs.StringVar(&o.example, "example", "", "")
 	fs.StringVar(&o.approx, "approx", "fullrank", "")
+	fs.IntVar(&o.rank, "rank", 5, "")
 	fs.StringVar(&o.estimator, "estimator", "quadrature", "")
 	fs.StringVar(&o.optimizer, "optimizer", "auto", "")
 	fs.IntVar(&o.mcDraws, "mc-draws", defaultMCDraws, "")
@@ -115,6 +117,10 @@ func (o *fitOptions) checkAlgorithm() error {
 		return usageErrorf("--fixed-draws applies only to --estimator mc")
 	case o.set["mc-draws"] && !mc:
 		return usageErrorf("--mc-draws applies only to --estimator mc")
+	case o.set["rank"] && o.approx != "lowrank":
+		return usageErrorf("--rank applies only to --approx lowrank")
+	case o.rank < 1:
+		return usageErrorf("--rank must be at least 1, not %d", o.rank)
 	case o.mcDraws < 1:
 		return usageErrorf("--mc-draws must be at least 1, not %d", o.mcDraws)
 	case o.draws < 10:
@@ -229,7 +235,7 @@ func (o *fitOptions) read(m *spec.Model, src source) (*data.Frame, error) {
 
 // runOptions returns the pipeline's options for the flags.
 func (o *fitOptions) runOptions(progress func(optim.Progress) error) govi.RunOptions {
-	r := govi.RunOptions{Family: o.approx, Seed: o.seed, Draws: o.draws, Resample: o.resample,
+	r := govi.RunOptions{Family: o.approx, Rank: o.rank, Seed: o.seed, Draws: o.draws, Resample: o.resample,
 		Optim: optim.Settings{MaxIter: o.maxIter, TolRelObj: o.tolRelObj, Callback: progress}}
 	switch {
 	case o.estimator == "mc":
