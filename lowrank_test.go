@@ -66,8 +66,9 @@ func compareToFull(t testing.TB, m model.LogDensity, q family.Gaussian, ref *fam
 // grows, and at the number of those directions matches the full-rank
 // marginals (means within 0.1 sd, sds within 10%) with less than half of
 // the parameters; mean-field, by contrast, understates the contrasts' sds
-// by more than half. Measured: gaps 15.6 (mean-field), 13.1, 8.1, 0.83 and
-// 0.24 nats at ranks 2, 6, 12 and 24; at rank 12 sd ratios 0.94–1.00.
+// by more than half. Measured: gaps 15.6 (mean-field), 13.0, 8.1, 0.83 and
+// 0.24 nats at ranks 2, 6, 12 and 24 (the test runs 2 and 12; the
+// benchmark the rest); at rank 12 sd ratios 0.94–1.00.
 func TestLowRankApproachesFullRank(t *testing.T) {
 	const blocks, size = 6, 3 // 12 poorly determined directions
 	m := synth.Collinear(1500, 60, blocks, size, 0.95, 2)
@@ -83,7 +84,7 @@ func TestLowRankApproachesFullRank(t *testing.T) {
 		t.Errorf("mean-field's smallest sd ratio is %.3f; the design should make it understate a contrast by half", mf.minSD)
 	}
 	prev := mf.gap
-	for _, k := range []int{2, 6, 12, 24} {
+	for _, k := range []int{2, 12} {
 		r := compareToFull(t, m, family.NewLowRank(d, k), full, rf.ELBO)
 		t.Logf("rank %2d: %d parameters (full-rank %d), gap %.3f nats, max z %.3f, sd ratios %.3f–%.3f, %d iterations",
 			k, r.params, full.Len(), r.gap, r.maxZ, r.minSD, r.maxSD, r.iterations)
