@@ -1,8 +1,26 @@
-// Package model defines the log densities that govi approximates: any
-// differentiable log density on an unconstrained R^d, and the structured
-// Linear model whose likelihood depends on θ only through linear
-// predictors ηᵢ = xᵢᵀβ, which is what lets the quadrature ELBO integrate
-// each row in one dimension.
+// Package model defines the log densities that govi approximates, and the
+// capabilities estimators discover in them through interfaces:
+//
+//   - LogDensity and Differentiable: any log density on an unconstrained
+//     R^d, with its gradient (Func adapts plain functions; NumGrad adds
+//     finite-difference gradients; CheckGrad checks a hand-written one);
+//   - Rows: a log density that is a prior plus a sum over N rows, so that
+//     estimators can use minibatches;
+//   - Predictors: a model that describes its linear predictors with a
+//     Layout (per-row likelihood of η, dense and sparse terms, shared scale
+//     and auxiliary coordinates, priors on single coordinates), which lets
+//     the quadrature ELBO integrate each row in one dimension and compute
+//     the expected Hessian;
+//   - GaussianPrior: a model whose prior is Gaussian, for closed-form KL
+//     terms;
+//   - WarmStarter: a model with an easier equivalent parameterization;
+//   - Constrainer: a model that maps θ to named quantities on their
+//     natural scale.
+//
+// Linear is the structured model of regressions (GLMs with group-level
+// effects, centered or not); Constrained writes a model, as in Stan, on
+// the natural scale of its parameters with transforms. A user's model
+// implements whichever interfaces fit it; package conformance checks it.
 //
 // Models are evaluated concurrently by estimators: every method must be safe
 // to call from several goroutines at once (read-only models are).
