@@ -30,7 +30,7 @@ type DrawSet struct {
 // it is a model.Constrainer, otherwise the identity with names θ[1], …).
 // Draw i uses its own random stream keyed by (seed, i), and draws are
 // evaluated in parallel, so the result does not depend on GOMAXPROCS.
-func Sample(m model.LogDensity, q family.Family, c model.Constrainer, s int, seed uint64) *DrawSet {
+func Sample(m model.LogDensity, q family.Sampler, c model.Constrainer, s int, seed uint64) *DrawSet {
 	if c == nil {
 		c, _ = m.(model.Constrainer)
 	}
@@ -64,7 +64,7 @@ func Sample(m model.LogDensity, q family.Family, c model.Constrainer, s int, see
 
 type sampleTask struct {
 	m      model.LogDensity
-	q      family.Family
+	q      family.Sampler
 	c      model.Constrainer
 	ds     *DrawSet
 	seed   uint64

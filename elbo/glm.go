@@ -862,7 +862,7 @@ func (g *glmEval) addCovGrad(a, b int, dc float64) {
 
 // priorTerms adds the expected log prior (with Jacobians) and its gradient.
 func (g *glmEval) priorTerms() float64 {
-	v := 0.0
+	v := g.lay.Const
 	for _, p := range g.lay.Priors {
 		switch p.Kind {
 		case model.RealPrior:

@@ -68,9 +68,27 @@ type Family interface {
 	ScaleBy(c float64)
 }
 
+// Sampler is what drawing from an approximation and checking it needs:
+// every Family is one, and so are approximations that are not fitted by
+// gradients, such as govi's quadrature mixture over hyperparameters. Its
+// methods are safe for concurrent use.
+type Sampler interface {
+	// Dim returns d, the dimension of θ.
+	Dim() int
+	// NoiseDim returns the length of ε.
+	NoiseDim() int
+	// Transform stores in theta the draw that standard normal noise eps
+	// maps to.
+	Transform(theta, eps []float64)
+	// LogProb returns log q(θ).
+	LogProb(theta []float64) float64
+	// Mean stores E_q[θ] in dst (allocating when nil) and returns it.
+	Mean(dst []float64) []float64
+}
+
 // Rand stores a draw from q in theta, using eps (length q.NoiseDim()) for
 // the standard normal noise.
-func Rand(q Family, theta, eps []float64, rng *rand.Rand) {
+func Rand(q Sampler, theta, eps []float64, rng *rand.Rand) {
 	for i := range eps {
 		eps[i] = rng.NormFloat64()
 	}

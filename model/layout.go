@@ -49,6 +49,9 @@ type Layout struct {
 	// Priors are the priors of single coordinates; a coordinate with no
 	// entry has a flat prior on the real line.
 	Priors []CoordPrior
+	// Const is added to the log density (the terms of coordinates fixed by
+	// Condition, say).
+	Const float64
 }
 
 // Term is a sparse part of the linear predictor: row i adds
@@ -94,6 +97,38 @@ func (l *Layout) Shared() []int {
 		}
 	}
 	return s
+}
+
+// Hyper returns the coordinates of a model of dimension d that are not
+// coefficients of the linear predictors: the likelihood's auxiliary
+// parameters and the scales of terms and effects (and any coordinate that
+// only has a prior), in increasing order. Given them, the rows' linear
+// predictors are linear in the rest.
+func (l *Layout) Hyper(d int) []int {
+	coef := make([]bool, d)
+	if l.X != nil {
+		_, p := l.X.Dims()
+		for j := 0; j < p; j++ {
+			coef[l.DenseAt+j] = true
+		}
+	}
+	for _, t := range l.Terms {
+		for _, j := range t.Index {
+			coef[t.At+j] = true
+		}
+	}
+	for _, p := range l.Priors {
+		if p.Kind == ScaledNormal {
+			coef[p.At] = true // a group effect, with or without rows
+		}
+	}
+	var h []int
+	for a, c := range coef {
+		if !c {
+			h = append(h, a)
+		}
+	}
+	return h
 }
 
 // Scaled reports whether any term has a scale coordinate.
@@ -207,7 +242,7 @@ func (l *Layout) Check(d int) error {
 func LayoutDensity(l *Layout, grad, theta []float64) float64 {
 	d := len(theta)
 	g := make([]float64, d)
-	lp := 0.0
+	lp := l.Const
 	for _, p := range l.Priors {
 		x := theta[p.At]
 		switch p.Kind {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -362,5 +363,76 @@ func TestConformanceCatchesLayout(t *testing.T) {
 	l.Priors = l.Priors[1:] // forget the prior of the intercept
 	if err := conformance.Model(lyingLayout{m, l}, []float64{0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.4}); err == nil {
 		t.Error("a layout that forgets a prior passed")
+	}
+}
+
+// A LayoutModel evaluates a Layout as the model it describes, and
+// Condition fixes shared coordinates: its log density at x is the full
+// model's at (values, x), for the centered and non-centered eight schools
+// and a model with an auxiliary parameter, and both keep the contracts.
+func TestLayoutModelAndCondition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	n := 30
+	x := mat.NewDense(n, 2, nil)
+	y := make([]float64, n)
+	g := make([]int, n)
+	for i := 0; i < n; i++ {
+		x.Set(i, 0, 1)
+		x.Set(i, 1, rng.NormFloat64())
+		y[i] = rng.NormFloat64()
+		g[i] = i % 3
+	}
+	aux, err := model.NewLinear(model.Terms{Lik: testmodel.Gauss{Y: y}, X: x,
+		Coef: []model.Prior{testmodel.Normal{Mu: 0, Sigma: 2}, nil}, Aux: []model.Prior{testmodel.HalfNormal{Sigma: 1}},
+		Groups: []model.Group{{Name: "g", Coef: "Intercept", Levels: []string{"a", "b", "c"}, Index: g, SD: testmodel.HalfNormal{Sigma: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []model.Predictors{eightSchools(t, true), eightSchools(t, false), aux} {
+		lm, err := model.NewLayoutModel(*m.Layout(), m.Dim())
+		if err != nil {
+			t.Fatal(err)
+		}
+		th := make([]float64, m.Dim())
+		for i := range th {
+			th[i] = 0.4 * rng.NormFloat64()
+		}
+		if a, b := lm.LogDensity(th), m.LogDensity(th); math.Abs(a-b) > 1e-10*math.Abs(b) {
+			t.Errorf("%T: LayoutModel %g, model %g", m, a, b)
+		}
+		if err := conformance.Model(lm, th); err != nil {
+			t.Error(err)
+		}
+		shared := m.Layout().Shared()
+		for _, p := range m.Layout().Priors {
+			if p.Kind == model.ScaledNormal && p.ScaleAt >= 0 && !slices.Contains(shared, p.ScaleAt) {
+				shared = append(shared, p.ScaleAt)
+			}
+		}
+		vals := make([]float64, len(shared))
+		for k, a := range shared {
+			vals[k] = th[a]
+		}
+		cm, free, err := model.Condition(m, shared, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cm.Layout().Shared()) != 0 || cm.Layout().Scaled() {
+			t.Errorf("%T: the conditional model still has shared coordinates", m)
+		}
+		xf := make([]float64, len(free))
+		for k, a := range free {
+			xf[k] = th[a]
+		}
+		if a, b := cm.LogDensity(xf), m.LogDensity(th); math.Abs(a-b) > 1e-10*math.Abs(b) {
+			t.Errorf("%T: conditional %g, joint %g", m, a, b)
+		}
+		if err := conformance.Model(cm, xf); err != nil {
+			t.Error(err)
+		}
+	}
+	// A coefficient cannot be fixed.
+	if _, _, err := model.Condition(aux, []int{aux.CoefIndex(0)}, []float64{1}); err == nil {
+		t.Error("fixing a coefficient was accepted")
 	}
 }
