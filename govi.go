@@ -54,8 +54,12 @@ type Settings struct {
 
 // Result is the outcome of Fit.
 type Result struct {
-	// Family is the fitted q, with its parameters set to Params.
+	// Family is the fitted q, with its parameters set to Params; nil for a
+	// quadrature mixture (Approx).
 	Family family.Family
+	// Approx is the fitted approximation: Family, or the Mixture of Run
+	// with Family "mixture".
+	Approx family.Sampler
 	// Params is the fitted φ.
 	Params []float64
 	// ELBO is the objective at Params (for stochastic runs, the average over
@@ -286,6 +290,7 @@ func Fit(ctx context.Context, m model.LogDensity, q family.Family, est elbo.Esti
 	}
 	return &Result{
 		Family:     q,
+		Approx:     q,
 		Params:     res.X,
 		ELBO:       res.F,
 		Trace:      res.Trace,

@@ -91,6 +91,8 @@ type MixtureFit struct {
 	// Fits counts the conditional fits (mode search and grid), and Cells
 	// the grid's cells with their weights.
 	Fits, Cells int
+	// Trace is F at each step of the search for the mode.
+	Trace []float64
 	// Elapsed is the wall time.
 	Elapsed time.Duration
 }
@@ -332,7 +334,7 @@ func FitMixture(ctx context.Context, m model.Predictors, opt MixtureOptions) (*M
 	}
 	c := &conditional{ctx: ctx, m: m, hyper: hyper}
 	// 2. The mode and the curvature there.
-	mode, fmode, h, err := c.newton(psi, sd)
+	mode, fmode, h, trace, err := c.newton(psi, sd)
 	if err != nil {
 		return nil, &MixtureError{Hyper: k, MaxHyper: maxHyper, Err: err}
 	}
@@ -461,6 +463,7 @@ func FitMixture(ctx context.Context, m model.Predictors, opt MixtureOptions) (*M
 		Mixture:     mix,
 		LogEvidence: fmax + math.Log(total) + mix.logVol,
 		Fits:        int(c.fits.Load()),
+		Trace:       trace,
 		Cells:       len(mix.cells),
 		Elapsed:     time.Since(start),
 	}, nil
@@ -524,18 +527,19 @@ func (m *Mixture) psiAt(j latticeKey) []float64 {
 // newton maximizes F from psi with finite-difference gradients and
 // Hessians (steps of 10⁻³ of each coordinate's scale sd), with a
 // backtracking line search; it returns the mode, F there and the Hessian.
-func (c *conditional) newton(psi, sd []float64) ([]float64, float64, *mat.SymDense, error) {
+func (c *conditional) newton(psi, sd []float64) (mode []float64, fmode float64, hess *mat.SymDense, trace []float64, err error) {
 	k := len(psi)
 	f0, q0, err := c.fit(psi, nil)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, nil, nil, err
 	}
+	trace = append(trace, f0)
 	c.lastOK = q0.Params(nil)
 	h := mat.NewSymDense(k, nil)
 	g := make([]float64, k)
 	for it := 0; it < 50; it++ {
 		if err := c.derivatives(psi, sd, f0, g, h); err != nil {
-			return nil, 0, nil, err
+			return nil, 0, nil, nil, err
 		}
 		// Newton direction on −F, or the gradient scaled by sd² where −H
 		// is not positive definite.
@@ -546,7 +550,7 @@ func (c *conditional) newton(psi, sd []float64) ([]float64, float64, *mat.SymDen
 		if chol.Factorize(hn) {
 			var dv mat.VecDense
 			if chol.SolveVecTo(&dv, mat.NewVecDense(k, g)) != nil {
-				return nil, 0, nil, fmt.Errorf("%w: singular curvature", ErrMixture)
+				return nil, 0, nil, nil, fmt.Errorf("%w: singular curvature", ErrMixture)
 			}
 			copy(step, dv.RawVector().Data)
 		} else {
@@ -556,7 +560,7 @@ func (c *conditional) newton(psi, sd []float64) ([]float64, float64, *mat.SymDen
 		}
 		// Stop when the predicted gain is negligible.
 		if floats.Dot(g, step) < 1e-8 {
-			return psi, f0, h, nil
+			return psi, f0, h, trace, nil
 		}
 		t := 1.0
 		improved := false
@@ -569,15 +573,16 @@ func (c *conditional) newton(psi, sd []float64) ([]float64, float64, *mat.SymDen
 			if err == nil && f > f0 {
 				psi, f0, improved = cand, f, true
 				c.lastOK = q.Params(nil)
+				trace = append(trace, f)
 				break
 			}
 			t *= 0.5
 		}
 		if !improved {
-			return psi, f0, h, nil
+			return psi, f0, h, trace, nil
 		}
 	}
-	return psi, f0, h, nil
+	return psi, f0, h, trace, nil
 }
 
 // derivatives stores central-difference estimates of ∇F and ∇²F at psi in

@@ -2,6 +2,7 @@ package govi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -25,8 +26,14 @@ const DefaultDraws = 4000
 // full-rank family with Auto's estimator and optimizer and takes
 // DefaultDraws draws with seed 0.
 type RunOptions struct {
-	// Family names the variational family (see family.Names); empty means
-	// "fullrank". Rank is passed to family.New.
+	// Family names the approximation: a variational family (see
+	// family.Names; Rank is passed to family.New), "mixture" for the
+	// quadrature mixture over the hyperparameters (FitMixture), or "auto":
+	// the mixture for a model.Predictors model with group-level effects
+	// and at most MixtureOptions.MaxHyper hyperparameters, "fullrank"
+	// otherwise. Empty means "fullrank". When the mixture cannot be fitted
+	// (too many hyperparameters, a grid over the limit), Run fits
+	// "fullrank" instead and says so in Notes.
 	Family string
 	Rank   int
 	// Estimator and Method are the ELBO estimator and the optimizer. When
@@ -58,8 +65,11 @@ type RunOptions struct {
 // Outcome is what Run returns: the fit, draws from it, their diagnostics
 // and what to tell the user about them.
 type Outcome struct {
-	// Fit is the optimizer's result; Fit.Family is the fitted q.
+	// Fit is the optimizer's result; Fit.Approx is the fitted
+	// approximation.
 	Fit *Result
+	// Approx names it: a family's name, or "mixture".
+	Approx string
 	// Estimator and Method are the estimator and optimizer used, and
 	// EstimatorName and MethodName describe them ("quadrature",
 	// "mc (32 draws)"; "natural gradient, then L-BFGS").
@@ -108,6 +118,20 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	if name == "" {
 		name = "fullrank"
 	}
+	var notes []string
+	if name == "auto" || name == "mixture" {
+		if pm, ok := m.(model.Predictors); ok && (name == "mixture" || hasGroups(pm)) {
+			out, err := runMixture(ctx, pm, opt)
+			var me *MixtureError
+			if !errors.As(err, &me) {
+				return out, err
+			}
+			notes = append(notes, fmt.Sprintf("%s: fitted the full-rank Gaussian instead", strings.TrimPrefix(err.Error(), "govi: ")))
+		} else if name == "mixture" {
+			return nil, fmt.Errorf("govi: the quadrature mixture needs a model.Predictors model")
+		}
+		name = "fullrank"
+	}
 	q, err := family.New(name, m.Dim(), opt.Rank)
 	if err != nil {
 		return nil, err
@@ -131,10 +155,57 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	if err != nil {
 		return nil, err
 	}
+	out := &Outcome{Fit: res, Estimator: est, Method: method, EstimatorName: EstimatorName(est), MethodName: fmt.Sprint(method), Notes: notes}
+	out.finish(ctx, m, opt, name)
+	return out, nil
+}
+
+// hasGroups reports whether m has group-level effects.
+func hasGroups(m model.Predictors) bool {
+	for _, p := range m.Layout().Priors {
+		if p.Kind == model.ScaledNormal {
+			return true
+		}
+	}
+	return false
+}
+
+// runMixture is Run for the quadrature mixture.
+func runMixture(ctx context.Context, m model.Predictors, opt RunOptions) (*Outcome, error) {
+	fit, err := FitMixture(ctx, m, MixtureOptions{Seed: opt.Seed})
+	if err != nil {
+		if ctx.Err() != nil {
+			return &Outcome{Fit: &Result{Status: optim.Canceled, Message: "canceled", ELBO: math.Inf(-1)},
+				Warnings: []string{"interrupted: the quadrature mixture was not completed"}}, nil
+		}
+		return nil, err
+	}
+	res := &Result{
+		Approx:     fit.Mixture,
+		ELBO:       math.NaN(), // from the draws (Diagnose)
+		Trace:      fit.Trace,
+		Iterations: fit.Fits,
+		Elapsed:    fit.Elapsed,
+		Status:     optim.Converged,
+		Message: fmt.Sprintf("quadrature mixture over %d hyperparameters: %d cells, %d conditional fits; grid log evidence %.4g",
+			len(fit.Mixture.Hyper()), fit.Cells, fit.Fits, fit.LogEvidence),
+	}
+	out := &Outcome{Fit: res, EstimatorName: "quadrature", MethodName: "quadrature mixture (natural gradient per cell)"}
+	out.finish(ctx, m, opt, "mixture")
+	if out.Diagnostics != nil {
+		res.ELBO = out.Diagnostics.ELBO
+	}
+	return out, nil
+}
+
+// finish draws from the fitted approximation, diagnoses the draws and
+// collects the warnings.
+func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptions, name string) {
+	res := out.Fit
+	out.Approx = name
 	if ctx.Err() != nil && res.Status != optim.Canceled {
 		res.Status = optim.Canceled
 	}
-	out := &Outcome{Fit: res, Estimator: est, Method: method, EstimatorName: EstimatorName(est), MethodName: fmt.Sprint(method)}
 
 	start := time.Now()
 	n := opt.Draws
@@ -145,9 +216,9 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	if c == nil {
 		c, _ = m.(model.Constrainer)
 	}
-	ds := Sample(m, res.Family, c, n, opt.Seed)
+	ds := Sample(m, res.Approx, c, n, opt.Seed)
 	out.Draws = ds
-	theta := res.Family.Mean(nil)
+	theta := res.Approx.Mean(nil)
 	out.Mean = make([]float64, len(ds.Names))
 	if c != nil {
 		c.Constrain(out.Mean, theta)
@@ -171,7 +242,6 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	case optim.Failed:
 		out.Warnings = append(out.Warnings, "the fit failed: "+res.Message)
 	}
-	return out, nil
 }
 
 // diagnose fills in the diagnostics' part of o.

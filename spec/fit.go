@@ -64,10 +64,7 @@ func (b *Built) report(out *govi.Outcome, opt govi.RunOptions) *report.Fit {
 		}
 		priors = append(priors, report.PriorInfo{Class: pr.Class, Coef: coef, Prior: pr.Prior})
 	}
-	approx := opt.Family
-	if approx == "" {
-		approx = "fullrank"
-	}
+	approx := out.Approx
 	return &report.Fit{
 		Params:       report.Summarize(b.Names, draws),
 		Names:        b.Names,

@@ -58,7 +58,7 @@ func parseFitFlags(args []string, stdout io.Writer) (*fitOptions, error) {
 	fs.BoolVar(&o.dropMissing, "drop-missing", false, "")
 	fs.StringVar(&o.spec, "spec", "", "")
 	fs.StringVar(&o.example, "example", "", "")
-	fs.StringVar(&o.approx, "approx", "fullrank", "")
+	fs.StringVar(&o.approx, "approx", "auto", "")
 	fs.IntVar(&o.rank, "rank", 5, "")
 	fs.StringVar(&o.estimator, "estimator", "quadrature", "")
 	fs.StringVar(&o.optimizer, "optimizer", "auto", "")
@@ -101,7 +101,7 @@ func (o *fitOptions) checkAlgorithm() error {
 		flag, v string
 		opts    []string
 	}{
-		{"approx", o.approx, family.Names()},
+		{"approx", o.approx, append([]string{"auto", "mixture"}, family.Names()...)},
 		{"estimator", o.estimator, []string{"quadrature", "mc"}},
 		{"optimizer", o.optimizer, []string{"auto", "lbfgs", "adam", "sgd"}},
 	} {

@@ -85,7 +85,7 @@ func TestDrawsCSV(t *testing.T) {
 	dir := t.TempDir()
 	path := groupData(t, dir)
 	out := filepath.Join(dir, "out")
-	mustRun(t, "fit", "--data", path, "--formula", "y ~ x + c + (1 | g)", "--family", "gaussian", "--draws", "2000", "--quiet", "--out", out)
+	mustRun(t, "fit", "--data", path, "--formula", "y ~ x + c + (1 | g)", "--family", "gaussian", "--approx", "fullrank", "--draws", "2000", "--quiet", "--out", out)
 	s := readSummary(t, out)
 	f, err := os.Open(filepath.Join(out, "draws.csv"))
 	if err != nil {
@@ -514,5 +514,44 @@ func TestPredictLogPDAndEditedSpec(t *testing.T) {
 	r = runBinary(t, "predict", "--fit", out, "--data", path)
 	if r.code != exitData || !strings.Contains(r.stderr, "family gaussian") || !strings.Contains(r.stderr, "not from the same fit") || r.stdout != "" {
 		t.Errorf("edited spec.json: %v", r)
+	}
+}
+
+// Group-level models are fitted by the quadrature mixture by default,
+// with an optimizer trace and draws like any other fit; with more
+// hyperparameters than its limit the fit falls back to the full-rank
+// Gaussian and says so.
+func TestFitMixtureDefault(t *testing.T) {
+	dir := t.TempDir()
+	path := groupData(t, dir)
+	out := filepath.Join(dir, "out")
+	mustRun(t, "fit", "--data", path, "--formula", "y ~ x + c + (1 | g)", "--family", "gaussian", "--draws", "1000", "--quiet", "--out", out)
+	s := readSummary(t, out)
+	if s.Approx != "mixture" || !s.Converged || s.Draws != 1000 {
+		t.Errorf("approx %q, converged %v, draws %d; want the converged mixture", s.Approx, s.Converged, s.Draws)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "elbo.csv")); strings.Count(string(b), "\n") < 2 {
+		t.Errorf("elbo.csv has no trace: %q", b)
+	}
+	// Five groups: five sds and sigma, six hyperparameters.
+	rng := newRNG(3)
+	n := 200
+	cols := []any{normals(rng, n, 0, 1)}
+	header := []string{"y"}
+	for k := 0; k < 5; k++ {
+		g := make([]string, n)
+		for i := range g {
+			g[i] = string(rune('A' + rng.IntN(4)))
+		}
+		cols = append(cols, g)
+		header = append(header, fmt.Sprintf("g%d", k))
+	}
+	p5 := writeData(t, dir, "g5.csv", header, cols...)
+	out5 := filepath.Join(dir, "out5")
+	mustRun(t, "fit", "--data", p5, "--formula", "y ~ (1 | g0) + (1 | g1) + (1 | g2) + (1 | g3) + (1 | g4)", "--family", "gaussian",
+		"--parameterization", "centered", "--draws", "500", "--quiet", "--out", out5)
+	s5 := readSummary(t, out5)
+	if s5.Approx != "fullrank" || !slices.ContainsFunc(s5.Notes, func(n string) bool { return strings.Contains(n, "at most 4 hyperparameters") && strings.Contains(n, "full-rank") }) {
+		t.Errorf("six hyperparameters: approx %q, notes %q; want the full-rank fit and a note", s5.Approx, s5.Notes)
 	}
 }
