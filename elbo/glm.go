@@ -17,9 +17,11 @@ const halfLog2Pi = 0.91893853320467274178032973640561763986139747363778
 // (multiplier 1); every other key holds the terms scaled by one shared
 // coordinate τ = exp(θ[scaleAt]).
 type glmKey struct {
-	dense bool
-	terms []int // indices into Layout.Terms
-	shIdx int   // position of the scale coordinate in the shared list, −1 for key 0
+	dense  bool
+	terms  []int // indices into Layout.Terms
+	scale  int   // the terms' ScaleAt, or −1
+	mult   *model.Multiplier
+	coords []int // positions in the shared list of the multiplier's coordinates
 }
 
 // glmEval is the structured quadrature for a model.Predictors model and a
@@ -58,6 +60,7 @@ type glmEval struct {
 	nodePsi [][]float64 // ψ at each node (length k)
 	nodeAux [][]float64
 	nodeTau [][]float64
+	nodeDT  [][][]float64 // per node and key, ∂τ/∂ψ over the key's coordinates
 	cached  model.AuxCached // the likelihood's per-aux cache, if it has one
 	nodeC   [][]float64     // its cache at each grid node
 
@@ -133,23 +136,26 @@ func newGLMEval(pm model.Predictors, opt *Quadrature) (*glmEval, error) {
 	for kk := range g.auxSh {
 		g.auxSh[kk] = kk // Shared lists the aux coordinates first
 	}
-	key0 := glmKey{dense: g.p > 0, shIdx: -1}
+	key0 := glmKey{dense: g.p > 0, scale: -1}
 	var others []glmKey
 	for t, term := range lay.Terms {
-		if term.ScaleAt < 0 {
+		if term.ScaleAt < 0 && term.Mult == nil {
 			key0.terms = append(key0.terms, t)
 			continue
 		}
-		c := indexOf(g.shared, term.ScaleAt)
 		found := false
 		for r := range others {
-			if others[r].shIdx == c {
+			if others[r].mult == term.Mult && (term.Mult != nil || others[r].scale == term.ScaleAt) {
 				others[r].terms = append(others[r].terms, t)
 				found = true
 			}
 		}
 		if !found {
-			others = append(others, glmKey{terms: []int{t}, shIdx: c})
+			k := glmKey{terms: []int{t}, scale: term.ScaleAt, mult: term.Mult}
+			for _, a := range term.ScaleCoords() {
+				k.coords = append(k.coords, indexOf(g.shared, a))
+			}
+			others = append(others, k)
 		}
 	}
 	g.keys = append([]glmKey{key0}, others...)
@@ -207,6 +213,10 @@ func newGLMEval(pm model.Predictors, opt *Quadrature) (*glmEval, error) {
 		g.nodePsi[j] = make([]float64, g.k)
 		g.nodeAux[j] = make([]float64, g.kl)
 		g.nodeTau[j] = make([]float64, len(g.keys))
+		g.nodeDT = append(g.nodeDT, make([][]float64, len(g.keys)))
+		for r, key := range g.keys {
+			g.nodeDT[j][r] = make([]float64, len(key.coords))
+		}
 	}
 	if ac, ok := lay.Lik.(model.AuxCached); ok && g.kl > 0 {
 		g.cached = ac
@@ -385,7 +395,18 @@ func (g *glmEval) setNodes() {
 		tau := g.nodeTau[j]
 		tau[0] = 1
 		for r := 1; r < len(g.keys); r++ {
-			tau[r] = math.Exp(psi[g.keys[r].shIdx])
+			key := &g.keys[r]
+			dt := g.nodeDT[j][r]
+			if key.mult == nil {
+				tau[r] = math.Exp(psi[key.coords[0]])
+				dt[0] = tau[r]
+				continue
+			}
+			x := make([]float64, len(key.coords))
+			for c, pos := range key.coords {
+				x[c] = psi[pos]
+			}
+			tau[r] = key.mult.F(dt, x)
 		}
 	}
 	if g.cached != nil {
@@ -745,7 +766,10 @@ func (g *glmEval) row(i, c int, s *glmScratch) float64 {
 			gp[g.auxSh[kk]] += wj * s.eacc[kk] * aux[kk]
 		}
 		for r := 1; r < R; r++ {
-			gp[g.keys[r].shIdx] += wj * tau[r] * (a*s.mrj[r] + bs*s.tauGr[r])
+			v := wj * (a*s.mrj[r] + bs*s.tauGr[r]) // ∂/∂τ_r
+			for c, pos := range g.keys[r].coords {
+				gp[pos] += v * g.nodeDT[j][r][c]
+			}
 		}
 	}
 	if g.doGrad {

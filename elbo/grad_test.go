@@ -306,3 +306,46 @@ func TestConformanceCatchesBugs(t *testing.T) {
 		}
 	}
 }
+
+// Correlated group effects (terms whose multipliers τ_c L_cm depend on
+// several shared coordinates) keep the contracts of every estimator.
+func TestConformanceCorrelated(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	n, levels := 30, 4
+	x := mat.NewDense(n, 2, nil)
+	y := make([]float64, n)
+	idx := make([]int, n)
+	xs := make([]float64, n)
+	for i := 0; i < n; i++ {
+		xs[i] = rng.NormFloat64()
+		x.Set(i, 0, 1)
+		x.Set(i, 1, xs[i])
+		idx[i] = i % levels
+		y[i] = 0.3 + xs[i] + rng.NormFloat64()
+	}
+	lv := []string{"a", "b", "c", "d"}
+	hn := testmodel.HalfNormal{Sigma: 1}
+	m, err := model.NewLinear(model.Terms{Lik: testmodel.Gauss{Y: y}, X: x, Aux: []model.Prior{hn},
+		Coef: []model.Prior{testmodel.Normal{Mu: 0, Sigma: 5}, testmodel.Normal{Mu: 0, Sigma: 5}},
+		Groups: []model.Group{
+			{Name: "g", Coef: "Intercept", Levels: lv, Index: idx, SD: hn},
+			{Name: "g", Coef: "x", Levels: lv, Index: idx, Value: xs, SD: hn},
+		},
+		Correlations: []model.Correlation{{Groups: []int{0, 1}, Eta: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := m.Dim()
+	for _, e := range []func() elbo.Estimator{
+		func() elbo.Estimator { return &elbo.Quadrature{AuxNodes: 3} },
+		func() elbo.Estimator { return &elbo.MonteCarlo{Draws: 8, Seed: 3} },
+	} {
+		qs := []family.Family{family.NewMeanField(d), family.NewFullRank(d), family.NewLowRank(d, 1)}
+		for _, q := range qs {
+			q.ScaleBy(0.3)
+		}
+		if err := conformance.Estimator(e, m, qs...); err != nil {
+			t.Error(err)
+		}
+	}
+}

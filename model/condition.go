@@ -51,7 +51,12 @@ func (m *LayoutModel) LogDensityGrad(grad, theta []float64) float64 {
 	return m.LogDensityRows(grad, theta, nil, 1)
 }
 
-type layoutScratch struct{ aux, daux []float64 }
+type layoutScratch struct {
+	aux, daux []float64
+	tau       []float64   // each term's multiplier at θ
+	dm        [][]float64 // and its gradient in the term's ScaleCoords
+	coords    [][]int     // the terms' ScaleCoords
+}
 
 // LogDensityRows returns the log prior plus scale times the log likelihood
 // of the given rows (all rows when rows is nil).
@@ -59,7 +64,16 @@ func (m *LayoutModel) LogDensityRows(grad, theta []float64, rows []int, scale fl
 	l := &m.l
 	s, ok := m.scratch.Get().(*layoutScratch)
 	if !ok {
-		s = &layoutScratch{aux: make([]float64, len(l.AuxAt)), daux: make([]float64, len(l.AuxAt))}
+		s = &layoutScratch{aux: make([]float64, len(l.AuxAt)), daux: make([]float64, len(l.AuxAt)), tau: make([]float64, len(l.Terms))}
+		for t := range l.Terms {
+			sc := l.Terms[t].ScaleCoords()
+			s.coords = append(s.coords, sc)
+			s.dm = append(s.dm, make([]float64, len(sc)))
+		}
+	}
+	// The terms' multipliers depend on θ only: once per call.
+	for t := range l.Terms {
+		s.tau[t] = l.Terms[t].Scale(s.dm[t], theta)
 	}
 	defer m.scratch.Put(s)
 	if grad != nil {
@@ -91,7 +105,12 @@ func (m *LayoutModel) LogDensityRows(grad, theta []float64, rows []int, scale fl
 			eta += floats.Dot(l.X.RawRowView(i), theta[l.DenseAt:l.DenseAt+m.p])
 		}
 		for t := range l.Terms {
-			eta += termValue(&l.Terms[t], i, theta)
+			term := &l.Terms[t]
+			v := theta[term.At+term.Index[i]] * s.tau[t]
+			if term.Value != nil {
+				v *= term.Value[i]
+			}
+			eta += v
 		}
 		v, d1, _ := l.Lik.LogLik(i, eta, s.aux, daux)
 		ll += v
@@ -112,13 +131,10 @@ func (m *LayoutModel) LogDensityRows(grad, theta []float64, rows []int, scale fl
 				v = term.Value[i]
 			}
 			at := term.At + term.Index[i]
-			if term.ScaleAt < 0 {
-				grad[at] += d1 * v
-				continue
+			grad[at] += d1 * v * s.tau[t]
+			for k, a := range s.coords[t] {
+				grad[a] += d1 * v * s.dm[t][k] * theta[at]
 			}
-			tau := math.Exp(theta[term.ScaleAt])
-			grad[at] += d1 * v * tau
-			grad[term.ScaleAt] += d1 * v * tau * theta[at]
 		}
 	}
 	return lp + scale*ll
@@ -237,9 +253,20 @@ func Condition(m Predictors, fixed []int, values []float64) (cm *LayoutModel, fr
 			}
 			nt.At = newAt[t.At+lo] - lo
 		}
-		if t.ScaleAt >= 0 {
-			if v, ok := fixedVal[t.ScaleAt]; ok {
-				tau := math.Exp(v)
+		if sc := t.ScaleCoords(); len(sc) > 0 {
+			nfixed := 0
+			for _, a := range sc {
+				if _, ok := fixedVal[a]; ok {
+					nfixed++
+				}
+			}
+			switch nfixed {
+			case len(sc):
+				theta := make([]float64, d)
+				for _, a := range sc {
+					theta[a] = fixedVal[a]
+				}
+				tau := t.Scale(nil, theta)
 				nt.Value = make([]float64, len(t.Index))
 				for i := range nt.Value {
 					nt.Value[i] = tau
@@ -247,8 +274,20 @@ func Condition(m Predictors, fixed []int, values []float64) (cm *LayoutModel, fr
 						nt.Value[i] *= t.Value[i]
 					}
 				}
-			} else {
-				nt.ScaleAt = newAt[t.ScaleAt]
+			case 0:
+				nt.ScaleAt = -1
+				if t.ScaleAt >= 0 {
+					nt.ScaleAt = newAt[t.ScaleAt]
+				}
+				if t.Mult != nil {
+					at := make([]int, len(t.Mult.At))
+					for k, a := range t.Mult.At {
+						at[k] = newAt[a]
+					}
+					nt.Mult = &Multiplier{At: at, F: t.Mult.F}
+				}
+			default:
+				return nil, nil, fmt.Errorf("model: Condition: a term's multiplier depends on fixed and free coordinates")
 			}
 		}
 		out.Terms = append(out.Terms, nt)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,8 +22,9 @@ type Constrainer interface {
 }
 
 // Names returns the names of the unconstrained parameters θ: log_sigma,
-// log_sd_g__Intercept, the column names, and z_g[level,coef] (non-centered)
-// or r_g[level,coef] (centered).
+// log_sd_g__Intercept, the column names, z_g[level,coef] (non-centered)
+// or r_g[level,coef] (centered), and atanh_cpc_g[c,m], the atanh of the
+// canonical partial correlations of correlated effects.
 func (m *Linear) Names() []string {
 	names := make([]string, m.d)
 	for k, a := range m.t.Lik.Aux() {
@@ -40,6 +42,14 @@ func (m *Linear) Names() []string {
 	}
 	for j := 0; j < m.p; j++ {
 		names[m.coefAt+j] = m.colName(j)
+	}
+	for _, b := range m.blocks {
+		g := m.t.Groups[b.groups[0]].Name
+		for c := 1; c < b.k; c++ {
+			for j := 0; j < c; j++ {
+				names[b.yIndex(c, j)] = fmt.Sprintf("atanh_cpc_%s[%d,%d]", g, c+1, j+1)
+			}
+		}
 	}
 	return names
 }
@@ -108,7 +118,11 @@ func StanStrings(names []ParamName) []string {
 type Positions struct {
 	Coef, Aux  int
 	SD, Effect []int
-	Len        int
+	// Cor holds the position of each correlation's first entry: the
+	// correlations of its K groups' coefficients a < b follow in the order
+	// (0,1), (0,2), (1,2), (0,3), … (b outer, a inner).
+	Cor []int
+	Len int
 }
 
 // Positions returns the positions of the quantities ParamNames names.
@@ -124,6 +138,10 @@ func (t Terms) Positions() Positions {
 	lay := Positions{Coef: 0, Aux: p, SD: make([]int, len(t.Groups)), Effect: make([]int, len(t.Groups))}
 	i := p + k
 	forGroups(t.Groups, func(g, _ int) { lay.SD[g] = i; i++ })
+	for _, c := range t.Correlations {
+		lay.Cor = append(lay.Cor, i)
+		i += len(c.Groups) * (len(c.Groups) - 1) / 2
+	}
 	forGroups(t.Groups, func(g, _ int) { lay.Effect[g] = i; i += len(t.Groups[g].Levels) })
 	lay.Len = i
 	return lay
@@ -136,6 +154,7 @@ func (t Terms) Positions() Positions {
 //   - the coefficients, named by Names (b[1], b[2], … when Names is nil);
 //   - the auxiliary parameters of the likelihood (sigma, phi, nu);
 //   - the group-level sds, sd_g__coef;
+//   - the correlations of correlated effects, cor_g__a__b;
 //   - the group-level effects, the array r_g[level,coef] of each grouping
 //     factor g, with Index {level, coefficient} counted from 1 over the
 //     levels and over the varying coefficients of g in formula order.
@@ -159,6 +178,14 @@ func (t Terms) ParamNames() []ParamName {
 		for k, a := range t.Lik.Aux() {
 			names[lay.Aux+k] = ParamName{Base: a}
 		}
+	}
+	for ci, c := range t.Correlations {
+		i := lay.Cor[ci]
+		forCorPairs(len(c.Groups), func(a, b int) {
+			g := t.Groups[c.Groups[0]].Name
+			names[i] = ParamName{Base: corName(g, t.Groups[c.Groups[a]].Coef, t.Groups[c.Groups[b]].Coef)}
+			i++
+		})
 	}
 	forGroups(t.Groups, func(g, coef int) {
 		gr := t.Groups[g]
@@ -195,6 +222,16 @@ func forGroups(groups []Group, fn func(g, k int)) {
 	}
 }
 
+// forCorPairs calls fn(a, b) for the pairs a < b of k coefficients, b
+// outer: (0,1), (0,2), (1,2), (0,3), …, as brms lists correlations.
+func forCorPairs(k int, fn func(a, b int)) {
+	for b := 1; b < k; b++ {
+		for a := 0; a < b; a++ {
+			fn(a, b)
+		}
+	}
+}
+
 // ParamNames returns the names of the constrained quantities; see
 // Terms.ParamNames.
 func (m *Linear) ParamNames() []ParamName { return m.t.ParamNames() }
@@ -216,7 +253,37 @@ func (m *Linear) Constrain(dst, theta []float64) {
 		dst[i] = math.Exp(theta[m.sdAt[g]])
 		i++
 	})
+	// Correlations Ω = LLᵀ, and the correlated effects r_l = diag(τ)Lz_l.
+	ls := make([][]float64, len(m.blocks))
+	for bi := range m.blocks {
+		b := &m.blocks[bi]
+		ls[bi] = make([]float64, b.k*b.k)
+		corCholesky(ls[bi], theta[b.yAt:b.yAt+b.k*(b.k-1)/2], b.k)
+		l := ls[bi]
+		forCorPairs(b.k, func(a, c int) {
+			v := 0.0
+			for j := 0; j <= a; j++ {
+				v += l[a*b.k+j] * l[c*b.k+j]
+			}
+			dst[i] = v
+			i++
+		})
+	}
 	forGroups(groups, func(g, _ int) {
+		if bi := m.blockOf[g]; bi >= 0 {
+			b := &m.blocks[bi]
+			c := slices.Index(b.groups, g)
+			tau := math.Exp(theta[m.sdAt[g]])
+			for lv := range groups[g].Levels {
+				v := 0.0
+				for j := 0; j <= c; j++ {
+					v += ls[bi][c*b.k+j] * theta[m.groupAt[b.groups[j]]+lv]
+				}
+				dst[i] = tau * v
+				i++
+			}
+			return
+		}
 		tau := 1.0
 		if !groups[g].Centered {
 			tau = math.Exp(theta[m.sdAt[g]])
@@ -408,6 +475,10 @@ func (m *Linear) MapFrom(dst []float64, from *Linear, theta []float64) {
 		dst[m.auxAt[k]] = theta[from.auxAt[k]]
 	}
 	copy(dst[m.coefAt:m.coefAt+m.p], theta[from.coefAt:from.coefAt+from.p])
+	for bi, b := range m.blocks {
+		fb := from.blocks[bi]
+		copy(dst[b.yAt:b.yAt+b.k*(b.k-1)/2], theta[fb.yAt:fb.yAt+fb.k*(fb.k-1)/2])
+	}
 	for g, gr := range m.t.Groups {
 		psi := theta[from.sdAt[g]]
 		dst[m.sdAt[g]] = psi

@@ -56,12 +56,56 @@ type Layout struct {
 
 // Term is a sparse part of the linear predictor: row i adds
 // Value[i]·θ[At+Index[i]], multiplied by exp(θ[ScaleAt]) when ScaleAt ≥ 0
-// (a non-centered group effect z scaled by its sd τ).
+// (a non-centered group effect z scaled by its sd τ), or by Mult's value
+// when Mult is not nil (ScaleAt must then be −1): for correlated effects
+// r = diag(τ)Lz, the coefficient of z_c' in r_c is τ_c L_cc'(ρ).
 type Term struct {
 	At      int
 	Index   []int
 	Value   []float64 // nil means 1 for every row
 	ScaleAt int       // −1 for none
+	Mult    *Multiplier
+}
+
+// Multiplier is a term's multiplier as a function of shared coordinates:
+// F(grad, x) returns it at x = θ[At] and, when grad is not nil, stores its
+// gradient in x there. F must be safe for concurrent use.
+type Multiplier struct {
+	At []int
+	F  func(grad, x []float64) float64
+}
+
+// ScaleCoords returns the coordinates the term's multiplier depends on:
+// none, ScaleAt, or Mult.At.
+func (t *Term) ScaleCoords() []int {
+	switch {
+	case t.Mult != nil:
+		return t.Mult.At
+	case t.ScaleAt >= 0:
+		return []int{t.ScaleAt}
+	}
+	return nil
+}
+
+// Scale returns the term's multiplier at θ (1 for an unscaled term) and,
+// when grad is not nil, stores its gradient in the coordinates of
+// ScaleCoords there. It allocates for a Mult.
+func (t *Term) Scale(grad, theta []float64) float64 {
+	switch {
+	case t.Mult != nil:
+		x := make([]float64, len(t.Mult.At))
+		for k, a := range t.Mult.At {
+			x[k] = theta[a]
+		}
+		return t.Mult.F(grad, x)
+	case t.ScaleAt >= 0:
+		v := math.Exp(theta[t.ScaleAt])
+		if grad != nil {
+			grad[0] = v
+		}
+		return v
+	}
+	return 1
 }
 
 // PriorKind says how a CoordPrior's density is formed.
@@ -92,8 +136,10 @@ type CoordPrior struct {
 func (l *Layout) Shared() []int {
 	s := append([]int(nil), l.AuxAt...)
 	for _, t := range l.Terms {
-		if t.ScaleAt >= 0 && !containsInt(s, t.ScaleAt) {
-			s = append(s, t.ScaleAt)
+		for _, a := range t.ScaleCoords() {
+			if !containsInt(s, a) {
+				s = append(s, a)
+			}
 		}
 	}
 	return s
@@ -131,10 +177,10 @@ func (l *Layout) Hyper(d int) []int {
 	return h
 }
 
-// Scaled reports whether any term has a scale coordinate.
+// Scaled reports whether any term has a multiplier.
 func (l *Layout) Scaled() bool {
 	for _, t := range l.Terms {
-		if t.ScaleAt >= 0 {
+		if t.ScaleAt >= 0 || t.Mult != nil {
 			return true
 		}
 	}
@@ -197,8 +243,13 @@ func (l *Layout) Check(d int) error {
 		if len(t.Index) != n || (t.Value != nil && len(t.Value) != n) {
 			return bad("term %d: index or value length differs from the likelihood's %d rows", k, n)
 		}
-		if t.ScaleAt >= d {
-			return bad("term %d: scale index %d outside [0, %d)", k, t.ScaleAt, d)
+		if t.Mult != nil && t.ScaleAt >= 0 {
+			return bad("term %d has both ScaleAt and Mult", k)
+		}
+		for _, a := range t.ScaleCoords() {
+			if !in(a) {
+				return bad("term %d: scale coordinate %d outside [0, %d)", k, a, d)
+			}
 		}
 		if n == 0 {
 			continue
@@ -304,13 +355,13 @@ func LayoutDensity(l *Layout, grad, theta []float64) float64 {
 				v = t.Value[i]
 			}
 			at := t.At + t.Index[i]
-			if t.ScaleAt < 0 {
-				g[at] += d1 * v
-				continue
-			}
-			tau := math.Exp(theta[t.ScaleAt])
+			sc := t.ScaleCoords()
+			dm := make([]float64, len(sc))
+			tau := t.Scale(dm, theta)
 			g[at] += d1 * v * tau
-			g[t.ScaleAt] += d1 * v * tau * theta[at]
+			for k, a := range sc {
+				g[a] += d1 * v * dm[k] * theta[at]
+			}
 		}
 	}
 	if grad != nil {
@@ -324,8 +375,8 @@ func termValue(t *Term, i int, theta []float64) float64 {
 	if t.Value != nil {
 		v *= t.Value[i]
 	}
-	if t.ScaleAt >= 0 {
-		v *= math.Exp(theta[t.ScaleAt])
+	if t.ScaleAt >= 0 || t.Mult != nil {
+		v *= t.Scale(nil, theta)
 	}
 	return v
 }

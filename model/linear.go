@@ -112,6 +112,9 @@ type Terms struct {
 	Aux []Prior
 	// Groups are varying coefficients.
 	Groups []Group
+	// Correlations make some groups of one grouping factor correlated
+	// (brms's (1 + x | g)); groups in none are independent ((1 + x || g)).
+	Correlations []Correlation
 }
 
 // Linear is a model whose log likelihood is Σᵢ ℓᵢ(ηᵢ, a) with
@@ -138,6 +141,9 @@ type Linear struct {
 	kRow    int   // leading ψ coordinates that row terms depend on
 	proper  bool
 	layout  Layout
+	blocks  []corBlock
+	blockOf []int        // group g's correlation block, −1 for none
+	generic *LayoutModel // evaluates m when it has correlations
 
 	scratch sync.Pool
 }
@@ -153,6 +159,18 @@ func NewLinear(t Terms) (*Linear, error) {
 		return nil, errors.New("model: Linear needs a likelihood")
 	}
 	m := &Linear{t: t, n: t.Lik.Len(), kl: len(t.Lik.Aux())}
+	if len(t.Correlations) > 0 {
+		// Correlated effects are non-centered.
+		m.t.Groups = append([]Group(nil), t.Groups...)
+		for _, c := range t.Correlations {
+			for _, g := range c.Groups {
+				if g >= 0 && g < len(t.Groups) {
+					m.t.Groups[g].Centered = false
+				}
+			}
+		}
+		t = m.t
+	}
 	if t.X != nil {
 		r, c := t.X.Dims()
 		if r != m.n {
@@ -238,6 +256,10 @@ func NewLinear(t Terms) (*Linear, error) {
 			m.kRow = at
 		}
 	}
+	var err error
+	if m.blocks, m.blockOf, at, err = corBlocks(t, at); err != nil {
+		return nil, err
+	}
 	m.coefAt = at
 	at += m.p
 	m.groupAt = make([]int, len(t.Groups))
@@ -247,6 +269,11 @@ func NewLinear(t Terms) (*Linear, error) {
 	}
 	m.d = at
 	m.layout = m.buildLayout()
+	if len(m.blocks) > 0 {
+		if m.generic, err = NewLayoutModel(m.layout, m.d); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -271,11 +298,30 @@ func (m *Linear) buildLayout() Layout {
 		for lv := range gr.Levels {
 			l.Priors = append(l.Priors, CoordPrior{At: m.groupAt[g] + lv, Kind: ScaledNormal, ScaleAt: scale})
 		}
+		if m.blockOf[g] >= 0 {
+			continue // below
+		}
 		t := Term{At: m.groupAt[g], Index: gr.Index, Value: gr.Value, ScaleAt: -1}
 		if !gr.Centered {
 			t.ScaleAt = m.sdAt[g]
 		}
 		l.Terms = append(l.Terms, t)
+	}
+	// Correlated effects: r_c = τ_c Σ_{m≤c} L_cm z_m, one term per (c, m).
+	for bi := range m.blocks {
+		b := &m.blocks[bi]
+		for c := 1; c < b.k; c++ {
+			for j := 0; j < c; j++ {
+				l.Priors = append(l.Priors, CoordPrior{At: b.yIndex(c, j), Kind: RealPrior, Prior: newCPCPrior(b.eta + float64(b.k-2-j)/2)})
+			}
+		}
+		for c, g := range b.groups {
+			gr := m.t.Groups[g]
+			for j := 0; j <= c; j++ {
+				l.Terms = append(l.Terms, Term{At: m.groupAt[b.groups[j]], Index: gr.Index, Value: gr.Value, ScaleAt: -1,
+					Mult: corMultiplier(m.sdAt[g], b, c, j)})
+			}
+		}
 	}
 	return l
 }
@@ -287,7 +333,7 @@ func (m *Linear) Layout() *Layout { return &m.layout }
 // every group centered and the map from its θ to m's; the centered form
 // has an expected Hessian, so natural-gradient steps fit it fast.
 func (m *Linear) Easier() (LogDensity, func(dst, theta []float64), bool) {
-	if !m.layout.Scaled() {
+	if !m.layout.Scaled() || len(m.blocks) > 0 {
 		return nil, nil, false
 	}
 	c, err := m.Reparameterize(true)
@@ -409,6 +455,9 @@ func (m *Linear) LogDensityGrad(grad, theta []float64) float64 {
 // LogDensityRows returns the log prior plus scale times the log likelihood
 // of the given rows (all rows when rows is nil).
 func (m *Linear) LogDensityRows(grad, theta []float64, rows []int, scale float64) float64 {
+	if m.generic != nil {
+		return m.generic.LogDensityRows(grad, theta, rows, scale)
+	}
 	s := m.getScratch()
 	defer m.scratch.Put(s)
 	if grad != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/integrate/quad"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi/conformance"
@@ -435,4 +436,153 @@ func TestLayoutModelAndCondition(t *testing.T) {
 	if _, _, err := model.Condition(aux, []int{aux.CoefIndex(0)}, []float64{1}); err == nil {
 		t.Error("fixing a coefficient was accepted")
 	}
+}
+
+// corModel is y ~ N(β0 + β1 x + r_g0 + r_g1 x, 1) with (r_g0, r_g1)
+// correlated (and, for k = 3, a third varying coefficient x²).
+func corModel(t *testing.T, n, levels, k int, eta float64) *model.Linear {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(10, 10))
+	x := mat.NewDense(n, 2, nil)
+	y := make([]float64, n)
+	idx := make([]int, n)
+	xs, x2 := make([]float64, n), make([]float64, n)
+	for i := 0; i < n; i++ {
+		xs[i] = rng.NormFloat64()
+		x2[i] = xs[i] * xs[i]
+		x.Set(i, 0, 1)
+		x.Set(i, 1, xs[i])
+		idx[i] = i % levels
+		y[i] = 0.5 + xs[i] + 0.3*float64(idx[i]%3) + rng.NormFloat64()
+	}
+	lv := make([]string, levels)
+	for i := range lv {
+		lv[i] = string(rune('a' + i))
+	}
+	hn := testmodel.HalfNormal{Sigma: 1}
+	groups := []model.Group{
+		{Name: "g", Coef: "Intercept", Levels: lv, Index: idx, SD: hn},
+		{Name: "g", Coef: "x", Levels: lv, Index: idx, Value: xs, SD: hn},
+		{Name: "g", Coef: "x2", Levels: lv, Index: idx, Value: x2, SD: hn},
+	}[:k]
+	cg := []int{0, 1, 2}[:k]
+	m, err := model.NewLinear(model.Terms{Lik: testmodel.GaussKnown{Y: y, SD: 1}, X: x,
+		Coef:   []model.Prior{testmodel.Normal{Mu: 0, Sigma: 5}, testmodel.Normal{Mu: 0, Sigma: 5}},
+		Groups: groups, Correlations: []model.Correlation{{Groups: cg, Eta: eta}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// Correlated effects keep the contracts (gradients, a Layout that
+// describes the density), their names follow brms, and the reported
+// correlation and effects are those of Ω = LLᵀ and r = diag(τ)Lz.
+func TestCorrelatedEffects(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 12))
+	for _, k := range []int{2, 3} {
+		m := corModel(t, 40, 5, k, 2)
+		th := make([]float64, m.Dim())
+		for i := range th {
+			th[i] = 0.5 * rng.NormFloat64()
+		}
+		if err := conformance.Model(m, th); err != nil {
+			t.Error(err)
+		}
+		names := m.ConstrainedNames()
+		if k == 2 && !slices.Contains(names, "cor_g__Intercept__x") {
+			t.Errorf("names %v lack cor_g__Intercept__x", names)
+		}
+		if k == 3 && !slices.Equal(names[5:8], []string{"cor_g__Intercept__x", "cor_g__Intercept__x2", "cor_g__x__x2"}) {
+			t.Errorf("names %v", names[:8])
+		}
+		out := make([]float64, len(names))
+		m.Constrain(out, th)
+		// K = 2: ρ = tanh(y), r_1 = τ_1(ρ z_0 + √(1−ρ²) z_1).
+		if k == 2 {
+			var yAt, z0At, z1At, sd1At int
+			for i, n := range m.Names() {
+				switch {
+				case strings.HasPrefix(n, "atanh_cpc_g"):
+					yAt = i
+				case n == "z_g[c,Intercept]":
+					z0At = i
+				case n == "z_g[c,x]":
+					z1At = i
+				case n == "log_sd_g__x":
+					sd1At = i
+				}
+			}
+			rho := math.Tanh(th[yAt])
+			want := math.Exp(th[sd1At]) * (rho*th[z0At] + math.Sqrt(1-rho*rho)*th[z1At])
+			if got := out[slices.Index(names, "cor_g__Intercept__x")]; math.Abs(got-rho) > 1e-12 {
+				t.Errorf("correlation %g, want tanh(y) = %g", got, rho)
+			}
+			if got := out[slices.Index(names, "r_g[c,x]")]; math.Abs(got-want) > 1e-12 {
+				t.Errorf("r_g[c,x] = %g, want %g", got, want)
+			}
+		}
+	}
+}
+
+// The partial-correlation priors are LKJ(η): each integrates to one, and
+// for K = 3, η = 1 (uniform correlation matrices) every correlation has
+// the Beta(1.5, 1.5) marginal on (−1, 1), whose sd is 1/2.
+func TestLKJPrior(t *testing.T) {
+	m := corModel(t, 12, 3, 3, 1)
+	var priors []model.CoordPrior
+	for _, p := range m.Layout().Priors {
+		if p.Prior != nil && strings.HasPrefix(p.Prior.String(), "lkj") {
+			priors = append(priors, p)
+		}
+	}
+	if len(priors) != 3 {
+		t.Fatalf("%d partial-correlation priors, want 3", len(priors))
+	}
+	for _, p := range priors {
+		z := quad.Fixed(func(y float64) float64 { lp, _, _ := p.Prior.LogProb(y); return math.Exp(lp) }, -30, 30, 4000, nil, 0)
+		if math.Abs(z-1) > 1e-9 {
+			t.Errorf("%s integrates to %g", p.Prior, z)
+		}
+	}
+	// Draw the partial correlations from their Betas and build Ω.
+	rng := rand.New(rand.NewPCG(4, 4))
+	b := func(shape float64) float64 { return 2*betaDraw(rng, shape) - 1 }
+	var s [3]float64
+	const n = 200000
+	for r := 0; r < n; r++ {
+		z10, z20, z21 := b(1.5), b(1.5), b(1)
+		// L rows: (1), (z10, √(1−z10²)), (z20, z21√(1−z20²), …).
+		rho := [3]float64{z10, z20, z10*z20 + math.Sqrt(1-z10*z10)*z21*math.Sqrt(1-z20*z20)}
+		for i, v := range rho {
+			s[i] += v * v
+		}
+	}
+	for i, v := range s {
+		if sd := math.Sqrt(v / n); math.Abs(sd-0.5) > 0.005 {
+			t.Errorf("correlation %d has sd %.4f, want 0.5", i, sd)
+		}
+	}
+}
+
+// betaDraw draws Beta(a, a) as X/(X+Y) with gamma variates (Marsaglia &
+// Tsang 2000).
+func betaDraw(rng *rand.Rand, a float64) float64 {
+	g := func() float64 {
+		d := a - 1.0/3
+		c := 1 / math.Sqrt(9*d)
+		for {
+			x := rng.NormFloat64()
+			v := 1 + c*x
+			if v <= 0 {
+				continue
+			}
+			v = v * v * v
+			if math.Log(rng.Float64()) < 0.5*x*x+d-d*v+d*math.Log(v) {
+				return d * v
+			}
+		}
+	}
+	x, y := g(), g()
+	return x / (x + y)
 }
