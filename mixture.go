@@ -34,7 +34,9 @@ type MixtureOptions struct {
 	// leaving out 10⁻⁴ of its mass in one dimension).
 	Drop float64
 	// MaxHyper is the largest number of hyperparameters fitted this way.
-	// If MaxHyper is 0, it will be defaulted to 4; at most 8.
+	// If MaxHyper is 0, it will be defaulted to 3; at most 8. Four
+	// hyperparameters (a varying slope and intercept with σ) need some
+	// 3000 to 6000 conditional fits, longer than the Gaussian fit.
 	MaxHyper int
 	// MaxCells bounds the grid. If MaxCells is 0, it will be defaulted to
 	// 3000.
@@ -127,7 +129,7 @@ type Mixture struct {
 	l          []float64 // L, k×k lower, row-major
 	linvt      []float64 // L⁻ᵀ, k×k upper, row-major
 	step       []float64 // per axis of z
-	logDetL    float64 // log|L|, the Jacobian of z = Lᵀ(ψ − ψ*)
+	logDetL    float64   // log|L|, the Jacobian of z = Lᵀ(ψ − ψ*)
 	cells      []mixCell
 	cum        []float64 // cumulative weights
 	index      map[latticeKey]int
@@ -372,9 +374,10 @@ func (c *conditional) fit(psi, init []float64) (float64, *family.FullRank, error
 //
 // Its cost is one conditional fit per cell, about the volume of a ball of
 // radius 4.2/Step in dim(ψ) dimensions for a Gaussian-shaped p(ψ | D)
-// (17, 230, 900 and 2300 cells for one to four hyperparameters at the
-// default steps); beyond MaxHyper hyperparameters or MaxCells cells it
-// returns a *MixtureError, and callers fall back to a Gaussian family.
+// (17, 230 and 900 cells for one to three hyperparameters at the default
+// steps; skewed posteriors need more, up to 80, 40 and 22 cells along an
+// axis); beyond MaxHyper hyperparameters or MaxCells cells it returns a
+// *MixtureError, and callers fall back to a Gaussian family.
 func FitMixture(ctx context.Context, m model.Predictors, opt MixtureOptions) (*MixtureFit, error) {
 	start := time.Now()
 	d := m.Dim()
@@ -383,7 +386,7 @@ func FitMixture(ctx context.Context, m model.Predictors, opt MixtureOptions) (*M
 	k := len(hyper)
 	maxHyper := opt.MaxHyper
 	if maxHyper <= 0 {
-		maxHyper = 4
+		maxHyper = 3
 	}
 	maxHyper = min(maxHyper, 8)
 	maxCells := opt.MaxCells
@@ -441,10 +444,17 @@ func FitMixture(ctx context.Context, m model.Predictors, opt MixtureOptions) (*M
 	if err != nil {
 		return nil, &MixtureError{Hyper: k, MaxHyper: maxHyper, Err: err}
 	}
+	estimate := ballFraction(k)
 	for i := 0; i < k; i++ {
 		mix.step[i] = math.Max(base, ext[i]/float64(axisCells[min(k, len(axisCells))-1]))
+		estimate *= ext[i]/mix.step[i] + 1
 	}
 	mix.logDetL = logDetL
+	// The grid tiles about a ball (roughly: p(ψ | D) may be skewed): give
+	// up before fitting it when it would clearly outgrow the limit.
+	if estimate > 2*float64(maxCells) {
+		return nil, &MixtureError{Hyper: k, MaxHyper: maxHyper, Cells: int(estimate), MaxCells: maxCells}
+	}
 	// 3. The grid, breadth first from the mode, one level at a time: the
 	// fits of a level run in parallel, each started from the cell that
 	// first reached it, so the result does not depend on GOMAXPROCS.
@@ -629,6 +639,13 @@ func startingHyper(ctx context.Context, m model.Predictors, hyper []int, seed ui
 	return psi, sd, nil
 }
 
+// ballFraction returns the volume of the unit ball over that of the cube
+// around it in k dimensions, π^{k/2}/(Γ(k/2+1)·2^k).
+func ballFraction(k int) float64 {
+	lg, _ := math.Lgamma(float64(k)/2 + 1)
+	return math.Exp(float64(k)/2*math.Log(math.Pi) - lg - float64(k)*math.Ln2)
+}
+
 // axisCells is the most cells along one axis, by number of
 // hyperparameters.
 var axisCells = []int{80, 40, 22, 11}
@@ -797,4 +814,3 @@ func (c *conditional) derivatives(psi, sd []float64, f0 float64, g []float64, h 
 	}
 	return nil
 }
-

@@ -60,7 +60,7 @@ type glmEval struct {
 	nodePsi [][]float64 // ψ at each node (length k)
 	nodeAux [][]float64
 	nodeTau [][]float64
-	nodeDT  [][][]float64 // per node and key, ∂τ/∂ψ over the key's coordinates
+	nodeDT  [][][]float64   // per node and key, ∂τ/∂ψ over the key's coordinates
 	cached  model.AuxCached // the likelihood's per-aux cache, if it has one
 	nodeC   [][]float64     // its cache at each grid node
 

@@ -35,6 +35,11 @@ type Design struct {
 	X *mat.Dense
 	// Names holds the p column names of X.
 	Names []string
+	// Correlated lists the correlated blocks of Groups (indices into it):
+	// the coefficients of one (… | g) term with two or more of them, whose
+	// effects are correlated as brms and lme4 read it; a (… || g) term's
+	// coefficients vary independently and form no block.
+	Correlated [][]int
 	// Groups holds one entry per group-level (varying) coefficient, in
 	// formula order: "(1 + x | g)" gives two, with Coef "Intercept" and "x".
 	Groups []GroupTerm
@@ -276,11 +281,19 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe) (*Design, []string, error)
 		if err != nil {
 			return nil, nil, err
 		}
+		first := len(d.Groups)
 		if g.icpt {
 			d.Groups = append(d.Groups, GroupTerm{Group: g.group, Coef: "Intercept", Levels: gv.levels, Index: gv.codes})
 		}
 		for k, name := range gnames {
 			d.Groups = append(d.Groups, GroupTerm{Group: g.group, Coef: name, Levels: gv.levels, Index: gv.codes, Value: gcols[k]})
+		}
+		if n := len(d.Groups) - first; n >= 2 && !g.uncorr {
+			block := make([]int, n)
+			for k := range block {
+				block[k] = first + k
+			}
+			d.Correlated = append(d.Correlated, block)
 		}
 	}
 

@@ -2,6 +2,7 @@ package formula
 
 import (
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -328,6 +329,23 @@ func TestGroupTerms(t *testing.T) {
 
 	d, _ = mustBuild(t, "y ~ (h | g)", fr)
 	checkGroup(t, d.Groups[1], "g", "h[v]", abc, gIndex, []float64{0, 1, 0, 1, 0, 1})
+
+	// (1 + x | g) is one correlated block, as brms reads it; (1 + x || g)
+	// and single-coefficient terms are none.
+	for _, c := range []struct {
+		formula string
+		want    [][]int
+	}{
+		{"y ~ x + (1 + x | g) + (0 + z | id) + (1 | h)", [][]int{{0, 1}}},
+		{"y ~ (1 + x || g)", nil},
+		{"y ~ (1 | g) + (0 + x | g)", nil},
+		{"y ~ (1 + x + z | g) + (1 + x | h)", [][]int{{0, 1, 2}, {3, 4}}},
+	} {
+		d, _ := mustBuild(t, c.formula, fr)
+		if !reflect.DeepEqual(d.Correlated, c.want) {
+			t.Errorf("%s: correlated blocks %v, want %v", c.formula, d.Correlated, c.want)
+		}
+	}
 }
 
 // buildErr builds and returns the error message.

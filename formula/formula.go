@@ -106,11 +106,12 @@ type term []int
 
 // groupSpec is one group term (lhs | group).
 type groupSpec struct {
-	text  string // canonical "(1 + x | g)"
-	icpt  bool
-	terms []term
-	group string
-	pos   int // of the grouping column in the formula
+	text   string // canonical "(1 + x | g)"
+	icpt   bool
+	terms  []term
+	group  string
+	pos    int  // of the grouping column in the formula
+	uncorr bool // (… || g): the coefficients vary independently
 }
 
 // functions lists the supported functions.
@@ -689,10 +690,6 @@ func (a *analyzer) groupTerm(pn *parenNode, ctx int) error {
 		return a.p.errAt(pn.pos, "group terms cannot be nested")
 	case ctx != ctxTop:
 		return a.p.errAt(pn.pos, "a group term must be a term of its own (it cannot be crossed or removed)")
-	case b.op == "||":
-		e := a.p.errAt(b.pos, `"||" (uncorrelated group terms) is not supported`)
-		e.Hint = "write separate terms instead, e.g. (1 | g) + (0 + x | g)"
-		return e
 	}
 	id, ok := unparen(b.r).(*identNode)
 	if !ok {
@@ -702,7 +699,7 @@ func (a *analyzer) groupTerm(pn *parenNode, ctx int) error {
 	if err != nil {
 		return err
 	}
-	g := &groupSpec{text: render(pn), icpt: set.icpt >= 0, terms: sortByDegree(set.terms), group: id.name, pos: id.pos}
+	g := &groupSpec{text: render(pn), icpt: set.icpt >= 0, terms: sortByDegree(set.terms), group: id.name, pos: id.pos, uncorr: b.op == "||"}
 	if !g.icpt && len(g.terms) == 0 {
 		return a.p.errAt(b.l.position(), "group term %s has no coefficients", g.text)
 	}

@@ -206,10 +206,6 @@ list the predictors explicitly`},
   y ~ x + 1 | g
             ^
 write group-level terms as (1 | g) or (1 + x | g)`},
-		{"y ~ (1 || g)", `formula: "||" (uncorrelated group terms) is not supported at column 8
-  y ~ (1 || g)
-         ^
-write separate terms instead, e.g. (1 | g) + (0 + x | g)`},
 		{"y ~ (1 | log(g))", `formula: the grouping factor after "|" must be a column name at column 10
   y ~ (1 | log(g))
            ^`},

@@ -135,9 +135,11 @@ func (p cpcPrior) LogProb(y float64) (lp, d1, d2 float64) {
 	z := math.Tanh(y)
 	return p.b*l1 + p.logC, -2 * p.b * z, -2 * p.b * (1 - z*z)
 }
-func (cpcPrior) Positive() bool   { return false }
-func (cpcPrior) Proper() bool     { return true }
-func (p cpcPrior) String() string { return fmt.Sprintf("lkj partial correlation (beta(%g, %g) on (-1, 1))", p.b, p.b) }
+func (cpcPrior) Positive() bool { return false }
+func (cpcPrior) Proper() bool   { return true }
+func (p cpcPrior) String() string {
+	return fmt.Sprintf("lkj partial correlation (beta(%g, %g) on (-1, 1))", p.b, p.b)
+}
 
 // corBlocks checks t's Correlations and returns them with their y
 // positions starting at at, and each group's block (−1 for none).

@@ -200,7 +200,7 @@ func auxParam(name string) (AuxParam, bool) {
 }
 
 // Classes returns the prior classes: b, Intercept, the auxiliary
-// parameters of the registered families, and sd.
+// parameters of the registered families, sd and cor.
 func Classes() []string {
 	out := []string{"b", "Intercept"}
 	for _, f := range families {
@@ -210,7 +210,7 @@ func Classes() []string {
 			}
 		}
 	}
-	return append(out, "sd")
+	return append(out, "sd", "cor")
 }
 
 // PositiveClass reports whether the parameters of a prior class are

@@ -92,6 +92,9 @@ func NewPredictor(m *Model, d *report.Draws, fr *data.Frame) (*Predictor, error)
 	for _, gt := range des.Groups {
 		terms.Groups = append(terms.Groups, model.Group{Name: gt.Group, Coef: gt.Coef, Levels: gt.Levels})
 	}
+	for _, block := range des.Correlated {
+		terms.Correlations = append(terms.Correlations, model.Correlation{Groups: block})
+	}
 	want := report.CSVNames(model.StanStrings(terms.ParamNames()))
 	if !slices.Equal(d.Names, want) {
 		return nil, &DataError{Msg: fmt.Sprintf("the draws have the parameters %s, but the model description has %s: they are not from the same fit",

@@ -146,10 +146,13 @@ func ParsePrior(s string) (Prior, error) {
 		}
 		p.Class = strings.TrimSpace(lhs[:i])
 		inner := lhs[i+1 : len(lhs)-1]
-		if p.Class == "sd" {
+		switch p.Class {
+		case "sd":
 			g, c, _ := strings.Cut(inner, ",")
 			p.Group, p.Coef = strings.TrimSpace(g), strings.TrimSpace(c)
-		} else {
+		case "cor":
+			p.Group = strings.TrimSpace(inner)
+		default:
 			p.Coef = strings.TrimSpace(inner)
 		}
 	}
@@ -173,6 +176,9 @@ func (p Prior) parse() (model.Prior, error) {
 	if !slices.Contains(classes, p.Class) {
 		return nil, priorErrorf(p.String(), "unknown prior class %q%s; classes are %s", p.Class, suggest(p.Class, classes), strings.Join(classes, ", "))
 	}
+	if p.Class == "cor" {
+		return parseLKJ(p)
+	}
 	pr, err := prior.Parse(p.Prior)
 	if err != nil {
 		return nil, &PriorError{Prior: p.String(), Err: err}
@@ -189,6 +195,29 @@ func (p Prior) parse() (model.Prior, error) {
 		return nil, priorErrorf(p.String(), "prior %s: %s takes values on the whole real line; %s is only for positive parameters (%s)", p, p.Class, pr, strings.Join(positiveClasses(), ", "))
 	}
 	return pr, nil
+}
+
+// lkjPrior is the LKJ prior of a correlation matrix, the only prior of
+// class cor; it is not a density of one parameter (model.Correlation
+// applies it), so LogProb is not used.
+type lkjPrior struct{ eta float64 }
+
+func (l lkjPrior) LogProb(float64) (lp, d1, d2 float64) { return math.NaN(), 0, 0 }
+func (lkjPrior) Positive() bool                         { return false }
+func (lkjPrior) Proper() bool                           { return true }
+func (l lkjPrior) String() string                       { return fmt.Sprintf("lkj(%g)", l.eta) }
+
+// parseLKJ parses "lkj(eta)", eta > 0.
+func parseLKJ(p Prior) (model.Prior, error) {
+	s := strings.ReplaceAll(p.Prior, " ", "")
+	if !strings.HasPrefix(s, "lkj(") || !strings.HasSuffix(s, ")") {
+		return nil, priorErrorf(p.String(), "prior %s: correlations take lkj(eta), e.g. lkj(1) (uniform) or lkj(2) (shrinks them toward 0)", p)
+	}
+	eta, err := strconv.ParseFloat(s[4:len(s)-1], 64)
+	if err != nil || !(eta > 0) || math.IsInf(eta, 0) {
+		return nil, priorErrorf(p.String(), "prior %s: lkj's shape eta must be a positive number", p)
+	}
+	return lkjPrior{eta}, nil
 }
 
 func positiveClasses() []string {
@@ -401,6 +430,9 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 			Centered: m.Parameterization == "centered",
 		})
 	}
+	for _, block := range des.Correlated {
+		terms.Correlations = append(terms.Correlations, model.Correlation{Groups: block})
+	}
 	out.Params = terms.ParamNames()
 	if err := uniqueNames(out.Params, des); err != nil {
 		return nil, err
@@ -423,6 +455,12 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	}
 	for g, gt := range des.Groups {
 		terms.Groups[g].SD = pr.get("sd", gt.Group, gt.Coef)
+	}
+	for c := range terms.Correlations {
+		g := des.Groups[terms.Correlations[c].Groups[0]].Group
+		if lkj, ok := pr.get("cor", g, "").(lkjPrior); ok {
+			terms.Correlations[c].Eta = lkj.eta
+		}
 	}
 	lin, err := model.NewLinear(terms)
 	if err != nil {
@@ -606,6 +644,12 @@ func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likeliho
 			defs = append(defs, Prior{Class: "sd", Group: gt.Group, Coef: gt.Coef, Prior: fmt.Sprintf("half_student_t(3, 0, %s)", num(round3(2.5*sy)))})
 		}
 	}
+	for _, block := range des.Correlated {
+		if g := des.Groups[block[0]].Group; !seen["cor,"+g] {
+			seen["cor,"+g] = true
+			defs = append(defs, Prior{Class: "cor", Group: g, Prior: "lkj(1)"})
+		}
+	}
 	ps := &priorSet{user: map[string]model.Prior{}, def: map[string]model.Prior{}}
 	for _, p := range defs {
 		pr, err := p.parse()
@@ -682,6 +726,16 @@ func (m *Model) checkTarget(p Prior, des *formula.Design, l model.Likelihood) er
 		}
 		if !found {
 			return priorErrorf(p.String(), "prior %s: the formula has no group-level term for it", p)
+		}
+	case "cor":
+		found := false
+		for _, block := range des.Correlated {
+			if p.Group == "" || p.Group == des.Groups[block[0]].Group {
+				found = true
+			}
+		}
+		if !found {
+			return priorErrorf(p.String(), "prior %s: the formula has no correlated group-level effects for it (write (1 + x | g); (1 + x || g) makes them independent)", p)
 		}
 	default: // an auxiliary parameter
 		if !slices.Contains(l.Aux(), p.Class) {
