@@ -3,6 +3,7 @@ package spec_test
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -219,5 +220,60 @@ func TestDefaultScaleRounding(t *testing.T) {
 	want := "Intercept ~ normal(0.94, 1.94); b[x] ~ normal(0, 1.23); sigma ~ exponential(1.29)"
 	if strings.Join(got, "; ") != want {
 		t.Errorf("got  %s\nwant %s", strings.Join(got, "; "), want)
+	}
+}
+
+// (1 + x | g) gives correlated effects with an LKJ prior, default lkj(1)
+// or the cor prior given, reported as brms does (cor_g__a__b); (1 + x || g)
+// gives independent ones; a cor prior needs lkj() and correlated effects.
+func TestCorrelatedEffects(t *testing.T) {
+	fr := frame(t, wellsCSV)
+	build := func(f string, priors ...string) (*spec.Built, error) {
+		m := &spec.Model{Formula: f, Family: "bernoulli"}
+		for _, p := range priors {
+			pr, err := spec.ParsePrior(p)
+			if err != nil {
+				return nil, err
+			}
+			m.Priors = append(m.Priors, pr)
+		}
+		return m.Build(fr)
+	}
+	b, err := build("switch ~ dist100 + (1 + dist100 | village)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := b.Linear.Terms().Correlations
+	if len(c) != 1 || len(c[0].Groups) != 2 || c[0].Eta != 1 {
+		t.Errorf("correlations %+v, want one block of 2 with lkj(1)", c)
+	}
+	if !slices.Contains(b.Names, "cor_village__Intercept__dist100") {
+		t.Errorf("names %v lack the correlation", b.Names)
+	}
+	if !slices.ContainsFunc(b.Priors, func(p spec.Prior) bool { return p.String() == "cor[village] ~ lkj(1)" }) {
+		t.Errorf("priors %v lack the default lkj(1)", b.Priors)
+	}
+	b, err = build("switch ~ dist100 + (1 + dist100 | village)", "cor ~ lkj(2)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := b.Linear.Terms().Correlations; c[0].Eta != 2 {
+		t.Errorf("cor ~ lkj(2) gives eta %g", c[0].Eta)
+	}
+	b, err = build("switch ~ dist100 + (1 + dist100 || village)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Linear.Terms().Correlations) != 0 || slices.ContainsFunc(b.Names, func(n string) bool { return strings.HasPrefix(n, "cor_") }) {
+		t.Errorf("(1 + dist100 || village) has correlations: %v", b.Names)
+	}
+	for _, bad := range []struct{ formula, prior string }{
+		{"switch ~ dist100 + (1 + dist100 || village)", "cor ~ lkj(2)"},
+		{"switch ~ dist100 + (1 + dist100 | village)", "cor ~ normal(0, 1)"},
+		{"switch ~ dist100 + (1 + dist100 | village)", "cor ~ lkj(-1)"},
+	} {
+		if _, err := build(bad.formula, bad.prior); err == nil {
+			t.Errorf("%s with %s: no error", bad.formula, bad.prior)
+		}
 	}
 }

@@ -557,3 +557,31 @@ func TestFitMixtureDefault(t *testing.T) {
 		t.Errorf("six hyperparameters: approx %q, notes %q; want the full-rank fit and a note", s5.Approx, s5.Notes)
 	}
 }
+
+// A fit with correlated effects (1 + x | g) reports the correlation and
+// predicts: the linear predictor of a row of level A is the mean over the
+// draws of b_Intercept + b_x·x + r_g[A,Intercept] + r_g[A,x]·x.
+func TestPredictCorrelated(t *testing.T) {
+	dir := t.TempDir()
+	path := groupData(t, dir)
+	out := filepath.Join(dir, "fit")
+	mustRun(t, "fit", "--data", path, "--formula", "y ~ x + (1 + x | g)", "--family", "gaussian", "--approx", "meanfield", "--draws", "1000", "--quiet", "--out", out)
+	s := readSummary(t, out)
+	mean := map[string]float64{}
+	for _, p := range s.Parameters {
+		mean[p.Name] = p.Mean
+	}
+	if _, ok := mean["cor_g__Intercept__x"]; !ok {
+		t.Fatalf("no cor_g__Intercept__x in %v", s.Parameters)
+	}
+	newdata := writeText(t, dir, "new.csv", "x,g\n2,A\n")
+	pf := filepath.Join(dir, "pred.csv")
+	if r := runBinary(t, "predict", "--fit", out, "--data", newdata, "--out", pf); r.code != 0 {
+		t.Fatal(r)
+	}
+	rows := readPredictions(t, pf)
+	want := mean["b_Intercept"] + 2*mean["b_x"] + mean["r_g[A,Intercept]"] + 2*mean["r_g[A,x]"]
+	if math.Abs(rows[0][1]-want) > 1e-9*math.Max(1, math.Abs(want)) {
+		t.Errorf("linpred_mean %.12g, want %.12g", rows[0][1], want)
+	}
+}
