@@ -58,3 +58,37 @@ func TestMixtureHierarchical(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkMixture times the quadrature mixture against the full-rank
+// Gaussian fit (govi's default path for that family) on the shared
+// hierarchical posteriors; the issue asks the mixture to stay within 10×.
+func BenchmarkMixture(b *testing.B) {
+	if _, err := Dir(); err != nil {
+		b.Skip(err)
+	}
+	for _, name := range []string{
+		"eight_schools-eight_schools_noncentered", "eight_schools-eight_schools_centered",
+		"radon_mn-radon_variable_intercept_centered", NonCenteredRadon,
+		"seeds_data-seeds_stanified_model",
+	} {
+		p, err := Load(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.Run(name+"/fullrank", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := Fit(ctx, p, FullRank, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/mixture", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := govi.FitMixture(ctx, p.Model.(model.Predictors), govi.MixtureOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
