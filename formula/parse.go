@@ -265,8 +265,8 @@ func (p *parser) errAt(pos int, format string, args ...any) *SyntaxError {
 // unexpected returns an error for token t.
 func (p *parser) unexpected(t token) *SyntaxError {
 	if t.kind == tDot {
-		e := p.errAt(t.pos, `"." (all other columns) is not supported`)
-		e.Hint = "list the predictors explicitly"
+		e := p.errAt(t.pos, `"." (all other columns) needs the data's columns`)
+		e.Hint = "expand it with formula.ExpandDot first (spec.Model.Build and govi fit do)"
 		return e
 	}
 	if t.kind == tOp && t.text == "=" {

@@ -198,10 +198,10 @@ use I() for arithmetic, e.g. I(x/100)`},
   y ~ 2 + x
       ^
 only 1 (intercept) and 0 (no intercept) can be terms; use I() for arithmetic, e.g. I(2*x)`},
-		{"y ~ .", `formula: "." (all other columns) is not supported at column 5
+		{"y ~ .", `formula: "." (all other columns) needs the data's columns at column 5
   y ~ .
       ^
-list the predictors explicitly`},
+expand it with formula.ExpandDot first (spec.Model.Build and govi fit do)`},
 		{"y ~ x + 1 | g", `formula: group term needs parentheses at column 11
   y ~ x + 1 | g
             ^
@@ -306,4 +306,32 @@ func TestMustParse(t *testing.T) {
 		}
 	}()
 	MustParse("y ~")
+}
+
+// "." stands for every column the left-hand side does not use, as in R.
+func TestExpandDot(t *testing.T) {
+	cols := []string{"y", "x", "n", "g", "odd name"}
+	for _, c := range []struct{ in, want string }{
+		{"y ~ .", "y ~ (x + n + g + `odd name`)"},
+		{"y ~ . - g", "y ~ (x + n + g + `odd name`) - g"},
+		{"y | trials(n) ~ . + (1 | g)", "y | trials(n) ~ (x + g + `odd name`) + (1 | g)"},
+		{"y ~ x", "y ~ x"},
+	} {
+		got, err := ExpandDot(c.in, cols)
+		if err != nil || got != c.want {
+			t.Errorf("ExpandDot(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+	if _, err := ExpandDot("y ~ .", []string{"y"}); err == nil {
+		t.Error("a dot with no other columns was accepted")
+	}
+	// The expansion parses, and "- g" removes g.
+	got, _ := ExpandDot("y ~ . - g", cols)
+	f, err := Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs := f.Columns(); slices.Contains(cs[1:], "g") && !strings.Contains(got, "- g") {
+		t.Errorf("columns %v", cs)
+	}
 }

@@ -298,8 +298,13 @@ func (m *Model) link(fam *Family) string {
 }
 
 // Columns returns the data columns the formula uses (see
-// formula.Formula.Columns). Its error is a *formula.SyntaxError.
+// formula.Formula.Columns), or nil, all of them, for a formula with "."
+// (R's all other columns; Build expands it). Its error is a
+// *formula.SyntaxError.
 func (m *Model) Columns() ([]string, error) {
+	if formula.HasDot(m.Formula) {
+		return nil, nil
+	}
 	f, err := formula.Parse(m.Formula)
 	if err != nil {
 		return nil, err
@@ -388,6 +393,21 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	fam, err := m.check()
 	if err != nil {
 		return nil, err
+	}
+	if formula.HasDot(m.Formula) {
+		// "." is every column the left-hand side does not use; the saved
+		// description keeps the expansion, so new data are coded alike.
+		var cols []string
+		for _, c := range fr.Columns {
+			cols = append(cols, c.Name)
+		}
+		expanded, err := formula.ExpandDot(m.Formula, cols)
+		if err != nil {
+			return nil, err
+		}
+		mm := *m
+		mm.Formula = expanded
+		m = &mm
 	}
 	f, err := formula.Parse(m.Formula)
 	if err != nil {

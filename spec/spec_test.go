@@ -277,3 +277,24 @@ func TestCorrelatedEffects(t *testing.T) {
 		}
 	}
 }
+
+// "y ~ ." fits every other column, as in R, and the saved description
+// keeps the expansion.
+func TestDotFormula(t *testing.T) {
+	fr := frame(t, wellsCSV)
+	m := &spec.Model{Formula: "switch ~ . - village", Family: "bernoulli"}
+	if cols, err := m.Columns(); err != nil || cols != nil {
+		t.Errorf("Columns of a dot formula: %v, %v; want nil (all)", cols, err)
+	}
+	b, err := m.Build(fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"b_Intercept", "b_dist100", "b_arsenic", "b_educ"}
+	if !slices.Equal(b.Names, want) {
+		t.Errorf("names %v, want %v", b.Names, want)
+	}
+	if b.Spec.Formula != "switch ~ (dist100 + arsenic + educ + village) - village" {
+		t.Errorf("saved formula %q", b.Spec.Formula)
+	}
+}
