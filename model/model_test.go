@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi/conformance"
+	"github.com/govi-dev/govi/internal/synth"
 	"github.com/govi-dev/govi/internal/testmodel"
 	"github.com/govi-dev/govi/model"
 	"github.com/govi-dev/govi/transform"
@@ -565,24 +566,8 @@ func TestLKJPrior(t *testing.T) {
 	}
 }
 
-// betaDraw draws Beta(a, a) as X/(X+Y) with gamma variates (Marsaglia &
-// Tsang 2000).
+// betaDraw draws Beta(a, a) as X/(X+Y) with gamma variates.
 func betaDraw(rng *rand.Rand, a float64) float64 {
-	g := func() float64 {
-		d := a - 1.0/3
-		c := 1 / math.Sqrt(9*d)
-		for {
-			x := rng.NormFloat64()
-			v := 1 + c*x
-			if v <= 0 {
-				continue
-			}
-			v = v * v * v
-			if math.Log(rng.Float64()) < 0.5*x*x+d-d*v+d*math.Log(v) {
-				return d * v
-			}
-		}
-	}
-	x, y := g(), g()
+	x, y := synth.Gamma(rng, a), synth.Gamma(rng, a)
 	return x / (x + y)
 }

@@ -39,27 +39,6 @@ func bern(rng *rand.Rand, p float64) float64 {
 	return 0
 }
 
-// gammaRand draws Gamma(shape, 1) by Marsaglia & Tsang (2000).
-func gammaRand(rng *rand.Rand, shape float64) float64 {
-	if shape < 1 {
-		return gammaRand(rng, shape+1) * math.Pow(rng.Float64(), 1/shape)
-	}
-	d := shape - 1.0/3
-	c := 1 / math.Sqrt(9*d)
-	for {
-		x := rng.NormFloat64()
-		v := 1 + c*x
-		if v <= 0 {
-			continue
-		}
-		v = v * v * v
-		u := rng.Float64()
-		if math.Log(u) < 0.5*x*x+d-d*v+d*math.Log(v) {
-			return d * v
-		}
-	}
-}
-
 // poisson draws Poisson(mu) (inversion; fine for the moderate means here).
 func poisson(rng *rand.Rand, mu float64) float64 {
 	if mu > 30 {
@@ -205,7 +184,7 @@ func TestFamilyNegBinomial(t *testing.T) {
 	const phi = 4.0
 	for i := range x {
 		mu := math.Exp(1 + 0.5*x[i])
-		y[i] = poisson(rng, gammaRand(rng, phi)*mu/phi)
+		y[i] = poisson(rng, synth.Gamma(rng, phi)*mu/phi)
 	}
 	path := writeData(t, dir, "nb.csv", []string{"y", "x"}, y, x)
 	out := filepath.Join(dir, "out")
@@ -221,7 +200,7 @@ func TestFamilyStudent(t *testing.T) {
 	y := make([]float64, n)
 	const nu = 4.0
 	for i := range x {
-		tdraw := rng.NormFloat64() / math.Sqrt(2*gammaRand(rng, nu/2)/nu)
+		tdraw := rng.NormFloat64() / math.Sqrt(2*synth.Gamma(rng, nu/2)/nu)
 		y[i] = 2 + 1.5*x[i] + 0.8*tdraw
 	}
 	path := writeData(t, dir, "t.csv", []string{"y", "x"}, y, x)

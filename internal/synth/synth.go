@@ -66,13 +66,20 @@ func Logistic(n, d int, seed uint64) (x *mat.Dense, y, beta []float64) {
 // LogisticModel returns the model with the anchors' priors.
 func LogisticModel(n, d int, seed uint64) *model.Linear {
 	x, y, _ := Logistic(n, d, seed)
+	return logisticModel(x, y)
+}
+
+// logisticModel is the logistic regression of y on x (an intercept
+// column first) with priors α ~ N(0, 5), β ~ N(0, 2.5).
+func logisticModel(x *mat.Dense, y []float64) *model.Linear {
+	_, p := x.Dims()
 	l, err := lik.NewBernoulliLogit(y)
 	if err != nil {
 		panic(err)
 	}
-	pr := make([]model.Prior, d+1)
+	pr := make([]model.Prior, p)
 	pr[0] = prior.Normal{Mu: 0, Sigma: 5}
-	for j := 1; j <= d; j++ {
+	for j := 1; j < p; j++ {
 		pr[j] = prior.Normal{Mu: 0, Sigma: 2.5}
 	}
 	m, err := model.NewLinear(model.Terms{Lik: l, X: x, Coef: pr})
@@ -117,20 +124,7 @@ func Collinear(n, d, blocks, size int, rho float64, seed uint64) *model.Linear {
 			y[i] = 1
 		}
 	}
-	l, err := lik.NewBernoulliLogit(y)
-	if err != nil {
-		panic(err)
-	}
-	pr := make([]model.Prior, d+1)
-	pr[0] = prior.Normal{Mu: 0, Sigma: 5}
-	for j := 1; j <= d; j++ {
-		pr[j] = prior.Normal{Mu: 0, Sigma: 2.5}
-	}
-	m, err := model.NewLinear(model.Terms{Lik: l, X: x, Coef: pr})
-	if err != nil {
-		panic(err)
-	}
-	return m
+	return logisticModel(x, y)
 }
 
 // Poisson draws a Poisson(mu) variate by Knuth's multiplication method,
@@ -175,4 +169,25 @@ func CSV(header []string, cols ...any) []byte {
 		b.WriteByte('\n')
 	}
 	return b.Bytes()
+}
+
+// Gamma draws a Gamma(shape, 1) variate by Marsaglia & Tsang (2000), with
+// the boost u^{1/shape} for shape < 1.
+func Gamma(rng *rand.Rand, shape float64) float64 {
+	if shape < 1 {
+		return Gamma(rng, shape+1) * math.Pow(rng.Float64(), 1/shape)
+	}
+	d := shape - 1.0/3
+	c := 1 / math.Sqrt(9*d)
+	for {
+		x := rng.NormFloat64()
+		v := 1 + c*x
+		if v <= 0 {
+			continue
+		}
+		v = v * v * v
+		if math.Log(rng.Float64()) < 0.5*x*x+d-d*v+d*math.Log(v) {
+			return d * v
+		}
+	}
 }
