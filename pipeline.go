@@ -3,14 +3,9 @@ package govi
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat"
-
-	"github.com/govi-dev/govi/diagnose"
 	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/model"
@@ -84,12 +79,13 @@ type Outcome struct {
 	// (importance-weighted) moments of the constrained quantities, nil
 	// without diagnostics.
 	CorrectedMean, CorrectedSD []float64
-	// Unreliable reports that the expectation-specific k-hat of the
-	// reported means and sds is above 0.7: the corrected moments are then
-	// worth showing next to the summaries.
+	// Unreliable reports that the verdict of the diagnostics is not
+	// Reliable: the corrected moments are then worth showing next to the
+	// summaries.
 	Unreliable bool
-	// DrawTime is the time taken to draw and diagnose.
-	DrawTime time.Duration
+	// DrawTime is the time taken to draw and diagnose, SampleTime and
+	// DiagnoseTime its two parts.
+	DrawTime, SampleTime, DiagnoseTime time.Duration
 	// Warnings and Notes are for the user, one sentence (or short
 	// paragraph) each: warnings call for action, notes explain.
 	Warnings, Notes []string
@@ -147,6 +143,7 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	}
 	ds := Sample(m, res.Family, c, n, opt.Seed)
 	out.Draws = ds
+	out.SampleTime = time.Since(start)
 	theta := res.Family.Mean(nil)
 	out.Mean = make([]float64, len(ds.Names))
 	if c != nil {
@@ -156,12 +153,17 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	}
 	adv := opt.Advice
 	adv.MeanField = name == "meanfield"
+	if _, ok := est.(*elbo.Quadrature); ok {
+		// The quadrature ELBO is exact (no Monte Carlo error).
+		adv.ExactELBO, adv.ELBOIsExact = res.ELBO, true
+	}
 	if dg, err := Diagnose(ds, adv); err != nil {
 		out.Warnings = append(out.Warnings, "diagnostics unavailable: "+err.Error())
 	} else {
 		out.diagnose(dg, opt, n)
 	}
 	out.DrawTime = time.Since(start)
+	out.DiagnoseTime = out.DrawTime - out.SampleTime
 
 	switch res.Status {
 	case optim.IterationLimit:
@@ -176,24 +178,17 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 
 // diagnose fills in the diagnostics' part of o.
 func (o *Outcome) diagnose(dg *Diagnostics, opt RunOptions, n int) {
-	if _, ok := o.Estimator.(*elbo.Quadrature); ok && !math.IsInf(o.Fit.ELBO, 0) && !math.IsNaN(o.Fit.ELBO) {
-		// The quadrature ELBO is exact (no Monte Carlo error).
-		dg.ELBO, dg.ELBOSE = o.Fit.ELBO, 0
-	}
 	o.Diagnostics = dg
 	cm, csd, err := Corrected(o.Draws, dg)
 	if err == nil {
 		o.CorrectedMean, o.CorrectedSD = cm, csd
 	}
-	bad := func(r diagnose.Reliability) bool { return r == diagnose.Bad || r == diagnose.VeryBad }
-	switch {
-	case bad(dg.SummaryReliability):
+	switch dg.Verdict {
+	case Unreliable:
 		o.Unreliable = true
 		o.Warnings = append(o.Warnings, dg.Advice)
-		if err == nil {
-			o.Warnings = append(o.Warnings, reweightCheck(o.Draws.X, cm, csd, dg.LogWeights, dg.ESS))
-		}
-	case bad(dg.Reliability):
+	case UseWithCare:
+		o.Unreliable = true
 		o.Notes = append(o.Notes, dg.Advice)
 	}
 	if opt.Resample {
@@ -227,31 +222,4 @@ func EstimatorName(est elbo.Estimator) string {
 		return "mc (" + strings.Join(opts, ", ") + ")"
 	}
 	return fmt.Sprintf("%T", est)
-}
-
-// reweightCheck says how far importance weighting moves the summaries: the
-// largest shift of a mean (in q's sds) and change of an sd when the draws x
-// are reweighted by the smoothed p/q (PSIS-corrected moments cm, csd).
-func reweightCheck(x *mat.Dense, cm, csd, logw []float64, ess float64) string {
-	S, k := x.Dims()
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, lw := range logw {
-		lo, hi = math.Min(lo, lw), math.Max(hi, lw)
-	}
-	var shift, ratio float64
-	col := make([]float64, S)
-	for j := 0; j < k; j++ {
-		mat.Col(col, j, x)
-		m, sd := stat.MeanStdDev(col, nil)
-		if sd > 0 {
-			shift = math.Max(shift, math.Abs(cm[j]-m)/sd)
-			ratio = math.Max(ratio, math.Abs(csd[j]/sd-1))
-		}
-	}
-	spread := ""
-	if r := math.Exp(hi - lo); !math.IsInf(r, 0) && !math.IsNaN(r) {
-		spread = fmt.Sprintf(", the largest weight is %.3g times the smallest", r)
-	}
-	return fmt.Sprintf("importance-weighted check: ESS %.0f of %d draws%s; reweighting the draws by p/q moves the means by at most %.2g sd and changes the sds by at most %.3g%%",
-		ess, S, spread, shift, 100*ratio)
 }

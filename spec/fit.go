@@ -45,6 +45,19 @@ func (b *Built) report(out *govi.Outcome, opt govi.RunOptions) *report.Fit {
 			KhatSummaries:      dg.KhatSummaries,
 			SummaryReliability: dg.SummaryReliability.String(),
 			WorstSummary:       dg.WorstSummary,
+			Verdict:            dg.Verdict,
+			VerdictReason:      dg.VerdictReason,
+			KL:                 dg.KL,
+			KLSE:               dg.KLSE,
+		}
+		if e := dg.Evidence; e != nil {
+			diag.MeanShift, diag.MeanShiftParam = e.MeanShift, e.MeanShiftParam
+			diag.SDRatio, diag.SDRatioParam = e.SDRatio, e.SDRatioParam
+		}
+		for _, h := range dg.Halves {
+			if h != nil {
+				diag.Halves = append(diag.Halves, report.Half{KL: h.KL, KLSE: h.KLSE, MeanShift: h.MeanShift, SDRatio: h.SDRatio, KhatSummaries: h.KhatSummaries})
+			}
 		}
 	}
 	var psis []report.Moment
@@ -69,21 +82,24 @@ func (b *Built) report(out *govi.Outcome, opt govi.RunOptions) *report.Fit {
 		approx = "fullrank"
 	}
 	return &report.Fit{
-		Params:       report.Summarize(b.Names, draws),
-		Names:        b.Names,
-		StanNames:    model.StanStrings(b.Params),
-		Draws:        draws,
-		LogP:         ds.LogP,
-		LogQ:         ds.LogQ,
-		Mean:         out.Mean,
-		ELBO:         res.ELBO,
-		Trace:        res.Trace,
-		Iterations:   res.Iterations,
-		Converged:    res.Status == optim.Converged,
-		Stop:         res.Status.String(),
-		Message:      res.Message,
-		Seconds:      res.Elapsed.Seconds(),
-		DrawSeconds:  out.DrawTime.Seconds(),
+		Params:      report.Summarize(b.Names, draws),
+		Names:       b.Names,
+		StanNames:   model.StanStrings(b.Params),
+		Draws:       draws,
+		LogP:        ds.LogP,
+		LogQ:        ds.LogQ,
+		Mean:        out.Mean,
+		ELBO:        res.ELBO,
+		Trace:       res.Trace,
+		Iterations:  res.Iterations,
+		Converged:   res.Status == optim.Converged,
+		Stop:        res.Status.String(),
+		Message:     res.Message,
+		Seconds:     res.Elapsed.Seconds(),
+		DrawSeconds: out.DrawTime.Seconds(),
+		Phases: []report.Phase{{Name: "fit", Seconds: res.Elapsed.Seconds()}, {Name: "draws", Seconds: out.SampleTime.Seconds()},
+			{Name: "diagnostics", Seconds: out.DiagnoseTime.Seconds()}},
+		Interrupted:  res.Status == optim.Canceled,
 		Family:       b.Spec.Family,
 		Link:         b.Spec.link(b.Family),
 		Formula:      b.Spec.Formula,

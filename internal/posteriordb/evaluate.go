@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi"
+	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
 )
 
@@ -122,11 +123,19 @@ func Evaluate(ctx context.Context, p *Posterior, ref *Reference, fam string, opt
 		LogP:  ds.LogP[:k],
 		LogQ:  ds.LogQ[:k],
 	}
-	s.Diag, err = govi.Diagnose(sub, govi.DiagnoseOptions{MeanField: fam == MeanField, Centered: p.Centered})
+	s.Diag, err = govi.Diagnose(sub, govi.DiagnoseOptions{MeanField: fam == MeanField, Centered: p.Centered,
+		ExactELBO: res.ELBO, ELBOIsExact: isQuadrature(govi.Auto(p.Model, opt.Seed).Estimator)})
 	if err != nil {
 		return nil, fmt.Errorf("posteriordb: %s %s: %w", p.Name, fam, err)
 	}
 	return s, nil
+}
+
+// isQuadrature reports whether est computes the ELBO without Monte Carlo
+// error.
+func isQuadrature(est elbo.Estimator) bool {
+	_, ok := est.(*elbo.Quadrature)
+	return ok
 }
 
 // score compares the draws' means and sds with the reference's.
