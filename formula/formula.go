@@ -148,6 +148,9 @@ func functionNames() []string {
 // Parse parses a formula. Errors are *SyntaxError values pointing at the
 // fault.
 func Parse(s string) (*Formula, error) {
+	if len(s) > MaxLength {
+		return nil, &SyntaxError{Formula: s, Pos: MaxLength, Msg: fmt.Sprintf("the formula is %d bytes long, more than the limit of %d", len(s), MaxLength)}
+	}
 	toks, err := lex(s)
 	if err != nil {
 		return nil, err
@@ -514,8 +517,19 @@ func termKey(t term) string {
 
 // union appends to ts the terms of add not already in ts.
 func union(ts, add []term) []term {
+	if len(add) == 1 {
+		if !containsTerm(ts, add[0]) {
+			ts = append(ts, add[0])
+		}
+		return ts
+	}
+	seen := make(map[string]bool, len(ts)+len(add))
+	for _, t := range ts {
+		seen[termKey(t)] = true
+	}
 	for _, t := range add {
-		if !containsTerm(ts, t) {
+		if k := termKey(t); !seen[k] {
+			seen[k] = true
 			ts = append(ts, t)
 		}
 	}
@@ -523,9 +537,8 @@ func union(ts, add []term) []term {
 }
 
 func containsTerm(ts []term, t term) bool {
-	k := termKey(t)
 	for _, u := range ts {
-		if termKey(u) == k {
+		if slices.Equal(u, t) {
 			return true
 		}
 	}
@@ -536,12 +549,14 @@ func containsTerm(ts []term, t term) bool {
 // the left one varying fastest.
 func cross(l, r []term) []term {
 	var out []term
+	seen := map[string]bool{}
 	for _, tr := range r {
 		for _, tl := range l {
 			t := append(append(term{}, tl...), tr...)
 			slices.Sort(t)
 			t = slices.Compact(t)
-			if !containsTerm(out, t) {
+			if k := termKey(t); !seen[k] {
+				seen[k] = true
 				out = append(out, t)
 			}
 		}
@@ -623,6 +638,9 @@ func (a *analyzer) expand(n node, ctx int) (termSet, error) {
 			if err != nil {
 				return termSet{}, err
 			}
+			if len(l.terms)+len(r.terms) > MaxTerms {
+				return termSet{}, a.p.errAt(n.pos, "the formula has more than %d terms", MaxTerms)
+			}
 			out := termSet{terms: union(l.terms, r.terms), icpt: l.icpt}
 			if r.icpt != 0 {
 				out.icpt = r.icpt
@@ -658,6 +676,9 @@ func (a *analyzer) expand(n node, ctx int) (termSet, error) {
 			}
 			if l.icpt != 0 || r.icpt != 0 {
 				return termSet{}, a.p.errAt(n.pos, "cannot use %q with 0 or 1", n.op)
+			}
+			if nt := len(l.terms)*len(r.terms) + len(l.terms) + len(r.terms); nt > MaxTerms {
+				return termSet{}, a.p.errAt(n.pos, "the interaction expands to up to %d terms, more than the limit of %d", nt, MaxTerms)
 			}
 			x := cross(l.terms, r.terms)
 			if n.op == ":" {

@@ -12,10 +12,15 @@ import (
 	"github.com/govi-dev/govi/family"
 )
 
-// The two variational families, spelled as Stan's ADVI algorithms.
+// The two variational families, spelled as Stan's ADVI algorithms, and
+// govi's low-rank family (rank LowRankRank, or d − 1 when d is smaller).
 const (
 	FullRank  = "fullrank"
 	MeanField = "meanfield"
+	LowRank   = "lowrank"
+	// LowRankRank is the rank of the low-rank family, the command's
+	// default.
+	LowRankRank = 5
 )
 
 // Families lists FullRank and MeanField.
@@ -31,6 +36,8 @@ func Fit(ctx context.Context, p *Posterior, fam string, seed uint64) (*govi.Resu
 		q = family.NewFullRank(p.Model.Dim())
 	case MeanField:
 		q = family.NewMeanField(p.Model.Dim())
+	case LowRank:
+		q = family.NewLowRank(p.Model.Dim(), max(1, min(LowRankRank, p.Model.Dim()-1)))
 	default:
 		return nil, fmt.Errorf("posteriordb: unknown family %q", fam)
 	}
