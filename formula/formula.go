@@ -169,6 +169,23 @@ func Parse(s string) (*Formula, error) {
 	if err != nil {
 		return nil, err
 	}
+	resp := map[string]bool{}
+	for _, n := range []node{f.resp, f.fail} {
+		if n != nil {
+			walk(n, func(id *identNode) { resp[id.name] = true })
+		}
+	}
+	var dup *identNode
+	walk(rhs, func(id *identNode) {
+		if resp[id.name] && dup == nil {
+			dup = id
+		}
+	})
+	if dup != nil {
+		e := p.errAt(dup.pos, "the response column %q also appears on the right of ~", dup.name)
+		e.Hint = "a column cannot predict itself; remove it from the predictors"
+		return nil, e
+	}
 	f.icpt = set.icpt >= 0
 	f.terms = sortByDegree(set.terms)
 	if len(f.terms) == 0 && !f.icpt && len(f.groups) == 0 && len(f.offsets) == 0 {

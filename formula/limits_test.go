@@ -49,3 +49,20 @@ func TestLimits(t *testing.T) {
 		t.Errorf("2000 terms: %v", err)
 	}
 }
+
+// A response that also appears on the right of ~ is a *SyntaxError
+// pointing at it.
+func TestResponseOnTheRight(t *testing.T) {
+	for _, f := range []string{"y ~ x + y", "y ~ log(y)", "cbind(s, f) ~ x + f", "y ~ x + (1 | y)", "y ~ x:y", "log(y) ~ I(y^2)"} {
+		_, err := Parse(f)
+		var se *SyntaxError
+		if !errors.As(err, &se) || !strings.Contains(se.Msg, "also appears on the right") {
+			t.Errorf("%s: error %v, want the response on the right", f, err)
+		}
+	}
+	for _, f := range []string{"s | trials(n) ~ n", "y | se(s) ~ s", "y ~ x"} {
+		if _, err := Parse(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}

@@ -80,6 +80,9 @@ func (f family) signature() string {
 // signature), an argument that is not a finite number, or a parameter out of
 // range, e.g. "prior: normal(0, -1): sigma must be positive".
 func Parse(s string) (Prior, error) {
+	if len(s) > MaxLength {
+		return nil, fmt.Errorf("prior: %.40s…: the prior is %d bytes long, more than the limit of %d", s, len(s), MaxLength)
+	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, errors.New("prior: empty prior specification")
@@ -127,6 +130,9 @@ func Parse(s string) (Prior, error) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("prior: %s: %s must be finite", s, param)
 		}
+		if a := math.Abs(v); a != 0 && (a < MinArg || a > MaxArg) {
+			return nil, fmt.Errorf("prior: %s: %s = %g is outside the range of magnitudes a prior's arguments may take, %g to %g (or 0); rescale the data instead", s, param, v, MinArg, MaxArg)
+		}
 		if fam.params[i] == "0" && v != 0 {
 			return nil, fmt.Errorf("prior: %s: location must be 0, as in %s", s, fam.signature())
 		}
@@ -138,6 +144,15 @@ func Parse(s string) (Prior, error) {
 	}
 	return p, nil
 }
+
+// Limits of Parse: the length of the text, and the magnitudes of the
+// arguments (a prior whose scale is 1e-300 or 1e300 cannot be computed
+// with in double precision; rescale the data instead).
+const (
+	MaxLength = 1000
+	MinArg    = 1e-100
+	MaxArg    = 1e100
+)
 
 // split splits "name(a, b)" into the name and trimmed arguments. A bare name
 // has hasParens false; "name()" has no arguments.
