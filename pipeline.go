@@ -48,6 +48,10 @@ type RunOptions struct {
 	// Advice tailors the diagnostics' advice to the model (Centered,
 	// NonCentered); Run sets MeanField from Family.
 	Advice DiagnoseOptions
+	// Phase, when set, is told when a phase starts ("draws",
+	// "diagnostics") and, during the draws, how many of the total are
+	// done, for a progress display. It may be called concurrently.
+	Phase func(name string, done, total int)
 }
 
 // Outcome is what Run returns: the fit, draws from it, their diagnostics
@@ -100,6 +104,21 @@ type Outcome struct {
 // Run returns an error only when the pieces cannot work together (an
 // unknown family, L-BFGS with a stochastic estimator, …).
 func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, error) {
+	n := opt.Draws
+	if n <= 0 {
+		n = DefaultDraws
+	}
+	c := opt.Constrainer
+	if c == nil {
+		c, _ = m.(model.Constrainer)
+	}
+	k := m.Dim()
+	if c != nil {
+		k = len(c.ConstrainedNames())
+	}
+	if err := CheckDraws(n, k, m.Dim()); err != nil {
+		return nil, err
+	}
 	name := opt.Family
 	if name == "" {
 		name = "fullrank"
@@ -132,18 +151,28 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	}
 	out := &Outcome{Fit: res, Estimator: est, Method: method, EstimatorName: EstimatorName(est), MethodName: fmt.Sprint(method)}
 
+	// An interrupted fit is reported from what it reached: its draws and
+	// diagnostics are a phase of their own, which a further interrupt
+	// (the caller's second context) would stop. An interrupt during them
+	// stops the run: there is nothing whole to report.
+	drawCtx := ctx
+	if res.Status == optim.Canceled {
+		drawCtx = context.WithoutCancel(ctx)
+	}
 	start := time.Now()
-	n := opt.Draws
-	if n <= 0 {
-		n = DefaultDraws
+	if opt.Phase != nil {
+		opt.Phase("draws", 0, n)
 	}
-	c := opt.Constrainer
-	if c == nil {
-		c, _ = m.(model.Constrainer)
+	cm := &cancelable{m: m, ctx: drawCtx, every: int64(max(1, n/100)), total: n, phase: opt.Phase}
+	ds := Sample(cm, res.Family, c, n, opt.Seed)
+	if drawCtx.Err() != nil {
+		return nil, fmt.Errorf("%w while drawing from the fit", ErrInterrupted)
 	}
-	ds := Sample(m, res.Family, c, n, opt.Seed)
 	out.Draws = ds
 	out.SampleTime = time.Since(start)
+	if opt.Phase != nil {
+		opt.Phase("diagnostics", 0, 0)
+	}
 	theta := res.Family.Mean(nil)
 	out.Mean = make([]float64, len(ds.Names))
 	if c != nil {
@@ -161,6 +190,9 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 		out.Warnings = append(out.Warnings, "diagnostics unavailable: "+err.Error())
 	} else {
 		out.diagnose(dg, opt, n)
+	}
+	if drawCtx.Err() != nil {
+		return nil, fmt.Errorf("%w while diagnosing the draws", ErrInterrupted)
 	}
 	out.DrawTime = time.Since(start)
 	out.DiagnoseTime = out.DrawTime - out.SampleTime

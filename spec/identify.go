@@ -32,7 +32,7 @@ const maxSeparationWork = 4e6
 // checkValues reports the first value out of range in the design, naming
 // the file, row and column, and a response or column whose scale is out
 // of range.
-func checkValues(des *formula.Design, fr *data.Frame, fam *Family) error {
+func checkValues(des *formula.Design, fr *data.Frame, fam *Family, fitting bool) error {
 	bad := func(col string, i int, v float64) error {
 		return &DataError{File: fr.Source, Column: col, Lines: []int{fr.RowNumber(i)},
 			Msg: fmt.Sprintf("row %d, column %s: the value %g is out of range: values must be finite and at most %g in magnitude; rescale the column", fr.RowNumber(i), col, v, MaxValue)}
@@ -61,7 +61,7 @@ func checkValues(des *formula.Design, fr *data.Frame, fam *Family) error {
 			if err := check(des.Names[j], col); err != nil {
 				return err
 			}
-			if sd := robustSD(col); sd > 0 && sd < MinScale {
+			if sd := robustSD(col); fitting && sd > 0 && sd < MinScale {
 				return &DataError{File: fr.Source, Column: des.Names[j],
 					Msg: fmt.Sprintf("column %s varies by too little (sd %g, below %g) to be fitted on this scale; rescale it", des.Names[j], sd, MinScale)}
 			}
@@ -72,7 +72,7 @@ func checkValues(des *formula.Design, fr *data.Frame, fam *Family) error {
 			return err
 		}
 	}
-	if fam.ScaleY && des.Response != nil && len(des.Response) > 1 {
+	if fitting && fam.ScaleY && des.Response != nil && len(des.Response) > 1 {
 		sd := robustSD(des.Response)
 		switch {
 		case sd == 0 && des.SE == nil:

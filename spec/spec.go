@@ -374,7 +374,7 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	if err := fam.suits(des); err != nil {
 		return nil, err
 	}
-	if err := checkValues(des, fr, fam); err != nil {
+	if err := checkValues(des, fr, fam, true); err != nil {
 		return nil, err
 	}
 	if des.Trials != nil {
