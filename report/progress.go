@@ -60,7 +60,7 @@ type Progress struct {
 	phaseMu   sync.Mutex
 	phaseName string
 	phaseLast time.Time
-	now     func() time.Time // clock, replaceable in tests
+	now       func() time.Time // clock, replaceable in tests
 
 	// plain-line state, used only from the callback (and Done, after it)
 	mu       sync.Mutex
