@@ -86,7 +86,8 @@ type Model struct {
 	Link string `json:"link,omitempty"`
 	// Priors override the defaults; later entries override earlier ones.
 	Priors []Prior `json:"priors,omitempty"`
-	// Parameterization of group-level effects: "noncentered" (default) or
+	// Parameterization of group-level effects: "auto" (the default: Fit
+	// fits both and keeps the one with the higher ELBO), "noncentered" or
 	// "centered".
 	Parameterization string `json:"parameterization,omitempty"`
 	// NoCenter fits the population-level predictors uncentered, so the
@@ -242,9 +243,9 @@ func (m *Model) check() (*Family, error) {
 		return nil, errorf("family %s has no link %q; it takes %s", m.Family, m.Link, strings.Join(fam.Links, ", "))
 	}
 	switch m.Parameterization {
-	case "", "noncentered", "centered":
+	case "", "auto", "noncentered", "centered":
 	default:
-		return nil, errorf("unknown parameterization %q; use noncentered or centered", m.Parameterization)
+		return nil, errorf("unknown parameterization %q; use auto, noncentered or centered", m.Parameterization)
 	}
 	if m.Nu < 0 || math.IsNaN(m.Nu) || math.IsInf(m.Nu, 0) {
 		return nil, errorf("nu must be positive (or 0 to estimate it)")

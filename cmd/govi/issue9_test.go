@@ -107,3 +107,22 @@ func TestBadInputNoOutput(t *testing.T) {
 		t.Errorf("predict with 1e308: %v", r)
 	}
 }
+
+// --parameterization auto (the default with group terms) fits both and
+// keeps the higher ELBO: the non-centered eight schools, whose centered
+// fit is clearly worse; spec.json records the one kept, and the advice
+// never sends the user to the other.
+func TestParameterizationAuto(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	r := mustRun(t, "fit", "--example", "eight_schools", "--out", out, "--quiet")
+	if !strings.Contains(r.stdout, "kept the non-centered ones") {
+		t.Errorf("no note on the parameterization kept:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "centered parameterization") || strings.Contains(r.stdout, "--parameterization auto, which") {
+		t.Errorf("the advice suggests a parameterization after auto:\n%s", r.stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "spec.json"))
+	if err != nil || !strings.Contains(string(b), `"parameterization": "noncentered"`) {
+		t.Errorf("spec.json: %v\n%s", err, b)
+	}
+}
