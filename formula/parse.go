@@ -44,10 +44,12 @@ func caret(msg, src string, pos int, hint string, where bool) string {
 	const window = 60
 	if len(src) > 2*window {
 		lo, hi := max(0, pos-window), min(len(src), pos+window)
-		for lo > 0 && !utf8.RuneStart(src[lo]) {
+		// Move to rune starts, by at most a rune's length: invalid UTF-8
+		// may have no rune start for a long way.
+		for k := 0; k < utf8.UTFMax && lo > 0 && !utf8.RuneStart(src[lo]); k++ {
 			lo--
 		}
-		for hi < len(src) && !utf8.RuneStart(src[hi]) {
+		for k := 0; k < utf8.UTFMax && hi < len(src) && !utf8.RuneStart(src[hi]); k++ {
 			hi++
 		}
 		pre, post := "", ""
