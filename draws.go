@@ -127,18 +127,38 @@ type Diagnostics struct {
 	WorstSummary       string
 	// Advice says in words what the numbers mean and what to try.
 	Advice string
+
+	// Verdict is one of Reliable, UseWithCare and Unreliable, and
+	// VerdictReason says why in a few words (see verdict.go for the rule).
+	Verdict, VerdictReason string
+	// KL and KLSE estimate KL(q ‖ p) = log p(D) − ELBO in nats, with
+	// log p(D) from importance weighting (LogEvidence).
+	KL, KLSE float64
+	// Evidence holds the figures of the verdict on all the draws, Halves
+	// on each independent half of them (nil with fewer than 40 draws).
+	Evidence *Evidence
+	Halves   [2]*Evidence
 }
 
 // DiagnoseOptions tailors the advice to the fit.
 type DiagnoseOptions struct {
 	// MeanField: the fit used the mean-field family (suggest full-rank).
 	MeanField bool
-	// Centered: the model has centered group-level effects (suggest the
-	// non-centered parameterization).
+	// Centered: the model has centered group-level effects. With Centered
+	// or NonCentered the advice suggests fitting both
+	// (--parameterization auto) unless Both is set.
 	Centered bool
-	// NonCentered: the model has non-centered group-level effects (suggest
-	// the centered parameterization, which suits groups with much data).
+	// NonCentered: the model has non-centered group-level effects.
 	NonCentered bool
+	// Both: both parameterizations of the group-level effects were fitted
+	// and the one with the higher ELBO kept, so the advice does not
+	// suggest the other.
+	Both bool
+	// ExactELBO, when ELBOIsExact, is the ELBO of q computed without
+	// Monte Carlo error (the quadrature estimator): Diagnostics.ELBO is
+	// then this value with ELBOSE 0, and KL(q ‖ p) is estimated with it.
+	ExactELBO   float64
+	ELBOIsExact bool
 }
 
 // Diagnose runs Pareto-smoothed importance sampling on the draws.
@@ -177,8 +197,14 @@ func Diagnose(ds *DrawSet, opt DiagnoseOptions) (*Diagnostics, error) {
 	if len(finite) < n {
 		dg.ELBO = math.Inf(-1)
 	}
+	if opt.ELBOIsExact && !math.IsNaN(opt.ExactELBO) && !math.IsInf(opt.ExactELBO, 0) {
+		dg.ELBO, dg.ELBOSE = opt.ExactELBO, 0
+	}
 	dg.LogEvidence, dg.LogEvidenceSE = diagnose.LogMeanExp(lr)
 	dg.summaryKhat(ds, lr)
+	if err := dg.assess(ds, lr, opt); err != nil {
+		return nil, err
+	}
 	dg.Advice = advice(dg, len(lr), opt)
 	return dg, nil
 }
@@ -187,10 +213,17 @@ func Diagnose(ds *DrawSet, opt DiagnoseOptions) (*Diagnostics, error) {
 // mean (h = standardized x, both tails) and sd (h²).
 func (dg *Diagnostics) summaryKhat(ds *DrawSet, lr []float64) {
 	dg.KhatSummaries = math.Inf(-1)
-	if math.IsInf(dg.Khat, -1) {
-		dg.SummaryReliability = diagnose.Assess(dg.KhatSummaries)
-		return
+	if !math.IsInf(dg.Khat, -1) {
+		dg.KhatSummaries, dg.WorstSummary = summaryKhat(ds.X, ds.Names, lr)
 	}
+	dg.SummaryReliability = diagnose.Assess(dg.KhatSummaries)
+}
+
+// summaryKhat returns the largest expectation-specific k-hat over the
+// means and sds of the columns of x, with log ratios lr, and names the
+// summary attaining it.
+func summaryKhat(x *mat.Dense, names []string, lr []float64) (khat float64, worst string) {
+	khat = math.Inf(-1)
 	n := len(lr)
 	mx := math.Inf(-1)
 	for _, v := range lr {
@@ -200,11 +233,16 @@ func (dg *Diagnostics) summaryKhat(ds *DrawSet, lr []float64) {
 	for i, v := range lr {
 		r[i] = math.Exp(v - mx)
 	}
-	_, k := ds.X.Dims()
+	worse := func(k float64, what string) {
+		if k > khat || math.IsNaN(k) {
+			khat, worst = k, what
+		}
+	}
+	_, k := x.Dims()
 	col := make([]float64, n)
 	v := make([]float64, n)
 	for j := 0; j < k; j++ {
-		mat.Col(col, j, ds.X)
+		mat.Col(col, j, x)
 		mean, se := diagnose.MeanSE(col)
 		sd := se * math.Sqrt(float64(n))
 		if !(sd > 0) || math.IsInf(sd, 0) {
@@ -214,56 +252,15 @@ func (dg *Diagnostics) summaryKhat(ds *DrawSet, lr []float64) {
 			for i, x := range col {
 				v[i] = sign * (x - mean) / sd * r[i]
 			}
-			dg.worse(diagnose.TailKhat(v), "mean of "+ds.Names[j])
+			worse(diagnose.TailKhat(v), "mean of "+names[j])
 		}
 		for i, x := range col {
 			h := (x - mean) / sd
 			v[i] = h * h * r[i]
 		}
-		dg.worse(diagnose.TailKhat(v), "sd of "+ds.Names[j])
+		worse(diagnose.TailKhat(v), "sd of "+names[j])
 	}
-	dg.SummaryReliability = diagnose.Assess(dg.KhatSummaries)
-}
-
-func (dg *Diagnostics) worse(k float64, what string) {
-	if k > dg.KhatSummaries || math.IsNaN(k) {
-		dg.KhatSummaries, dg.WorstSummary = k, what
-	}
-}
-
-func advice(dg *Diagnostics, s int, opt DiagnoseOptions) string {
-	ks := dg.KhatSummaries
-	both := fmt.Sprintf("Pareto k-hat = %.2f for the importance ratios and %.2f for the reported means and sds", dg.Khat, ks)
-	if math.IsInf(ks, -1) {
-		both = fmt.Sprintf("Pareto k-hat = %.2f", dg.Khat)
-	}
-	switch {
-	case ks > 0.7:
-		var try []string
-		if opt.MeanField {
-			try = append(try, "the full-rank family (--approx fullrank)")
-		}
-		if opt.Centered {
-			try = append(try, "the non-centered parameterization")
-		}
-		if opt.NonCentered {
-			try = append(try, "the centered parameterization (--parameterization centered), which suits groups with much data")
-		}
-		try = append(try, "more draws for the diagnostic", "MCMC (e.g. Stan's NUTS)")
-		return fmt.Sprintf("%s (worst: the %s): the approximation is NOT reliable (k-hat > 0.7): posterior means and especially sds and tails may be wrong. Try %s.",
-			both, dg.WorstSummary, joinOr(try))
-	case dg.Khat > 0.7:
-		grade := "reliable"
-		if ks > 0.5 {
-			grade = "usable with care (0.5 < k-hat < 0.7)"
-		}
-		return fmt.Sprintf("%s: the ratios' tail is heavy, so tail probabilities and importance-weighted estimates beyond the reported summaries are not reliable, "+
-			"but the expectation-specific k-hat of the summaries is %s (ESS %.0f of %d draws): those summaries are %s.",
-			both, dg.SummaryReliability, dg.ESS, s, grade)
-	case dg.Khat > 0.5 || ks > 0.5:
-		return both + ": the approximation is usable with care (0.5 < k-hat < 0.7); check conclusions against importance-weighted estimates or MCMC."
-	}
-	return both + ": the approximation is reliable (k-hat < 0.5)."
+	return khat, worst
 }
 
 func joinOr(s []string) string {

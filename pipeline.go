@@ -8,10 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat"
-
-	"github.com/govi-dev/govi/diagnose"
 	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/model"
@@ -60,6 +56,10 @@ type RunOptions struct {
 	// Advice tailors the diagnostics' advice to the model (Centered,
 	// NonCentered); Run sets MeanField from Family.
 	Advice DiagnoseOptions
+	// Phase, when set, is told when a phase starts ("draws",
+	// "diagnostics") and, during the draws, how many of the total are
+	// done, for a progress display. It may be called concurrently.
+	Phase func(name string, done, total int)
 }
 
 // Outcome is what Run returns: the fit, draws from it, their diagnostics
@@ -94,12 +94,13 @@ type Outcome struct {
 	// (importance-weighted) moments of the constrained quantities, nil
 	// without diagnostics.
 	CorrectedMean, CorrectedSD []float64
-	// Unreliable reports that the expectation-specific k-hat of the
-	// reported means and sds is above 0.7: the corrected moments are then
-	// worth showing next to the summaries.
+	// Unreliable reports that the verdict of the diagnostics is not
+	// Reliable: the corrected moments are then worth showing next to the
+	// summaries.
 	Unreliable bool
-	// DrawTime is the time taken to draw and diagnose.
-	DrawTime time.Duration
+	// DrawTime is the time taken to draw and diagnose, SampleTime and
+	// DiagnoseTime its two parts.
+	DrawTime, SampleTime, DiagnoseTime time.Duration
 	// Warnings and Notes are for the user, one sentence (or short
 	// paragraph) each: warnings call for action, notes explain.
 	Warnings, Notes []string
@@ -114,6 +115,21 @@ type Outcome struct {
 // Run returns an error only when the pieces cannot work together (an
 // unknown family, L-BFGS with a stochastic estimator, …).
 func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, error) {
+	n := opt.Draws
+	if n <= 0 {
+		n = DefaultDraws
+	}
+	c := opt.Constrainer
+	if c == nil {
+		c, _ = m.(model.Constrainer)
+	}
+	k := m.Dim()
+	if c != nil {
+		k = len(c.ConstrainedNames())
+	}
+	if err := CheckDraws(n, k, m.Dim()); err != nil {
+		return nil, err
+	}
 	name := opt.Family
 	if name == "" {
 		name = "fullrank"
@@ -156,7 +172,9 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 		return nil, err
 	}
 	out := &Outcome{Fit: res, Estimator: est, Method: method, EstimatorName: EstimatorName(est), MethodName: fmt.Sprint(method), Notes: notes}
-	out.finish(ctx, m, opt, name)
+	if err := out.finish(ctx, m, opt, name); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -191,7 +209,9 @@ func runMixture(ctx context.Context, m model.Predictors, opt RunOptions) (*Outco
 			len(fit.Mixture.Hyper()), fit.Cells, fit.Fits, fit.LogEvidence),
 	}
 	out := &Outcome{Fit: res, EstimatorName: "quadrature", MethodName: "quadrature mixture (natural gradient per cell)"}
-	out.finish(ctx, m, opt, "mixture")
+	if err := out.finish(ctx, m, opt, "mixture"); err != nil {
+		return nil, err
+	}
 	if out.Diagnostics != nil {
 		res.ELBO = out.Diagnostics.ELBO
 	}
@@ -199,15 +219,17 @@ func runMixture(ctx context.Context, m model.Predictors, opt RunOptions) (*Outco
 }
 
 // finish draws from the fitted approximation, diagnoses the draws and
-// collects the warnings.
-func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptions, name string) {
+// collects the warnings. An interrupted fit is reported from what it
+// reached: its draws and diagnostics are a phase of their own, which a
+// further interrupt (the caller's second context) would stop; an
+// interrupt during them stops the run (ErrInterrupted): there is nothing
+// whole to report.
+func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptions, name string) error {
 	res := out.Fit
 	out.Approx = name
 	if ctx.Err() != nil && res.Status != optim.Canceled {
 		res.Status = optim.Canceled
 	}
-
-	start := time.Now()
 	n := opt.Draws
 	if n <= 0 {
 		n = DefaultDraws
@@ -216,8 +238,24 @@ func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptio
 	if c == nil {
 		c, _ = m.(model.Constrainer)
 	}
-	ds := Sample(m, res.Approx, c, n, opt.Seed)
+	drawCtx := ctx
+	if res.Status == optim.Canceled {
+		drawCtx = context.WithoutCancel(ctx)
+	}
+	start := time.Now()
+	if opt.Phase != nil {
+		opt.Phase("draws", 0, n)
+	}
+	cm := &cancelable{m: m, ctx: drawCtx, every: int64(max(1, n/100)), total: n, phase: opt.Phase}
+	ds := Sample(cm, res.Approx, c, n, opt.Seed)
+	if drawCtx.Err() != nil {
+		return fmt.Errorf("%w while drawing from the fit", ErrInterrupted)
+	}
 	out.Draws = ds
+	out.SampleTime = time.Since(start)
+	if opt.Phase != nil {
+		opt.Phase("diagnostics", 0, 0)
+	}
 	theta := res.Approx.Mean(nil)
 	out.Mean = make([]float64, len(ds.Names))
 	if c != nil {
@@ -227,12 +265,20 @@ func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptio
 	}
 	adv := opt.Advice
 	adv.MeanField = name == "meanfield"
+	if _, ok := out.Estimator.(*elbo.Quadrature); ok && res.Family != nil {
+		// The quadrature ELBO is exact (no Monte Carlo error).
+		adv.ExactELBO, adv.ELBOIsExact = res.ELBO, true
+	}
 	if dg, err := Diagnose(ds, adv); err != nil {
 		out.Warnings = append(out.Warnings, "diagnostics unavailable: "+err.Error())
 	} else {
 		out.diagnose(dg, opt, n)
 	}
+	if drawCtx.Err() != nil {
+		return fmt.Errorf("%w while diagnosing the draws", ErrInterrupted)
+	}
 	out.DrawTime = time.Since(start)
+	out.DiagnoseTime = out.DrawTime - out.SampleTime
 
 	switch res.Status {
 	case optim.IterationLimit:
@@ -242,28 +288,22 @@ func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptio
 	case optim.Failed:
 		out.Warnings = append(out.Warnings, "the fit failed: "+res.Message)
 	}
+	return nil
 }
 
 // diagnose fills in the diagnostics' part of o.
 func (o *Outcome) diagnose(dg *Diagnostics, opt RunOptions, n int) {
-	if _, ok := o.Estimator.(*elbo.Quadrature); ok && !math.IsInf(o.Fit.ELBO, 0) && !math.IsNaN(o.Fit.ELBO) {
-		// The quadrature ELBO is exact (no Monte Carlo error).
-		dg.ELBO, dg.ELBOSE = o.Fit.ELBO, 0
-	}
 	o.Diagnostics = dg
 	cm, csd, err := Corrected(o.Draws, dg)
 	if err == nil {
 		o.CorrectedMean, o.CorrectedSD = cm, csd
 	}
-	bad := func(r diagnose.Reliability) bool { return r == diagnose.Bad || r == diagnose.VeryBad }
-	switch {
-	case bad(dg.SummaryReliability):
+	switch dg.Verdict {
+	case Unreliable:
 		o.Unreliable = true
 		o.Warnings = append(o.Warnings, dg.Advice)
-		if err == nil {
-			o.Warnings = append(o.Warnings, reweightCheck(o.Draws.X, cm, csd, dg.LogWeights, dg.ESS))
-		}
-	case bad(dg.Reliability):
+	case UseWithCare:
+		o.Unreliable = true
 		o.Notes = append(o.Notes, dg.Advice)
 	}
 	if opt.Resample {
@@ -297,31 +337,4 @@ func EstimatorName(est elbo.Estimator) string {
 		return "mc (" + strings.Join(opts, ", ") + ")"
 	}
 	return fmt.Sprintf("%T", est)
-}
-
-// reweightCheck says how far importance weighting moves the summaries: the
-// largest shift of a mean (in q's sds) and change of an sd when the draws x
-// are reweighted by the smoothed p/q (PSIS-corrected moments cm, csd).
-func reweightCheck(x *mat.Dense, cm, csd, logw []float64, ess float64) string {
-	S, k := x.Dims()
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, lw := range logw {
-		lo, hi = math.Min(lo, lw), math.Max(hi, lw)
-	}
-	var shift, ratio float64
-	col := make([]float64, S)
-	for j := 0; j < k; j++ {
-		mat.Col(col, j, x)
-		m, sd := stat.MeanStdDev(col, nil)
-		if sd > 0 {
-			shift = math.Max(shift, math.Abs(cm[j]-m)/sd)
-			ratio = math.Max(ratio, math.Abs(csd[j]/sd-1))
-		}
-	}
-	spread := ""
-	if r := math.Exp(hi - lo); !math.IsInf(r, 0) && !math.IsNaN(r) {
-		spread = fmt.Sprintf(", the largest weight is %.3g times the smallest", r)
-	}
-	return fmt.Sprintf("importance-weighted check: ESS %.0f of %d draws%s; reweighting the draws by p/q moves the means by at most %.2g sd and changes the sds by at most %.3g%%",
-		ess, S, spread, shift, 100*ratio)
 }

@@ -50,10 +50,13 @@ func ExampleRun() {
 	dg := out.Diagnostics
 	fmt.Printf("%d draws; k-hat %.2f for the ratios (%v), %.2f for the summaries (%v)\n", len(col), dg.Khat, dg.Reliability, dg.KhatSummaries, dg.SummaryReliability)
 	fmt.Printf("ELBO %.3f (exact), log p(D) %.3f ± %.3f\n", dg.ELBO, dg.LogEvidence, dg.LogEvidenceSE)
+	fmt.Printf("KL(q‖p) %.4f ± %.4f nats; verdict: %s\n", dg.KL, dg.KLSE, dg.Verdict)
 	fmt.Printf("%d warnings, %d notes\n", len(out.Warnings), len(out.Notes))
 	// The ratios' heavy tail carries almost no weight: the ELBO is within
-	// 0.01 of the importance-weighted evidence and the summaries' k-hat is
-	// good, so Run adds a note, not a warning.
+	// 0.01 of the importance-weighted evidence, and reweighting moves no
+	// summary by more than the tolerances, on each half of the draws too,
+	// so the verdict is reliable and Run adds neither a warning nor a
+	// note.
 
 	// Output:
 	// converged after 9 iterations: quadrature ELBO, natural gradient, then L-BFGS
@@ -61,5 +64,6 @@ func ExampleRun() {
 	// b_dist100   draws -3.069 (1.448), PSIS-corrected -3.078 (1.468)
 	// 4000 draws; k-hat 1.40 for the ratios (very bad), 0.48 for the summaries (good)
 	// ELBO -9.846 (exact), log p(D) -9.839 ± 0.002
-	// 0 warnings, 1 notes
+	// KL(q‖p) 0.0062 ± 0.0023 nats; verdict: reliable
+	// 0 warnings, 0 notes
 }

@@ -41,6 +41,7 @@ package data
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,13 +215,28 @@ func UnknownName(what, name string, candidates []string) string {
 	if len(candidates) == 0 {
 		return fmt.Sprintf("no %s %q", what, name)
 	}
+	hint := ""
+	if len(candidates) == 1 {
+		for _, d := range []struct{ sep, name string }{{";", "semicolons"}, {"\t", "tabs"}, {"|", "bars"}} {
+			if strings.Contains(candidates[0], d.sep) {
+				hint = fmt.Sprintf("; the file has one column whose name contains %s: it looks delimited by %s, but govi reads comma-separated files (convert it, e.g. to commas)", d.name, d.name)
+				break
+			}
+		}
+	}
 	list := candidates
 	more := ""
 	if len(list) > 10 {
 		list = list[:10]
 		more = fmt.Sprintf(", ... (%d in all)", len(candidates))
 	}
-	return fmt.Sprintf("no %s %q (%ss: %s%s)", what, name, what, strings.Join(list, ", "), more)
+	for i, c := range list {
+		if len(c) > 60 {
+			list = slices.Clone(list)
+			list[i] = c[:57] + "…"
+		}
+	}
+	return fmt.Sprintf("no %s %q (%ss: %s%s)%s", what, name, what, strings.Join(list, ", "), more, hint)
 }
 
 // Suggest returns the candidate nearest to name, if any is near enough:

@@ -149,6 +149,9 @@ func functionNames() []string {
 // Parse parses a formula. Errors are *SyntaxError values pointing at the
 // fault.
 func Parse(s string) (*Formula, error) {
+	if len(s) > MaxLength {
+		return nil, &SyntaxError{Formula: s, Pos: MaxLength, Msg: fmt.Sprintf("the formula is %d bytes long, more than the limit of %d", len(s), MaxLength)}
+	}
 	toks, err := lex(s)
 	if err != nil {
 		return nil, err
@@ -166,6 +169,23 @@ func Parse(s string) (*Formula, error) {
 	set, err := a.expand(rhs, ctxTop)
 	if err != nil {
 		return nil, err
+	}
+	resp := map[string]bool{}
+	for _, n := range []node{f.resp, f.fail} {
+		if n != nil {
+			walk(n, func(id *identNode) { resp[id.name] = true })
+		}
+	}
+	var dup *identNode
+	walk(rhs, func(id *identNode) {
+		if resp[id.name] && dup == nil {
+			dup = id
+		}
+	})
+	if dup != nil {
+		e := p.errAt(dup.pos, "the response column %q also appears on the right of ~", dup.name)
+		e.Hint = "a column cannot predict itself; remove it from the predictors"
+		return nil, e
 	}
 	f.icpt = set.icpt >= 0
 	f.terms = sortByDegree(set.terms)
@@ -515,8 +535,19 @@ func termKey(t term) string {
 
 // union appends to ts the terms of add not already in ts.
 func union(ts, add []term) []term {
+	if len(add) == 1 {
+		if !containsTerm(ts, add[0]) {
+			ts = append(ts, add[0])
+		}
+		return ts
+	}
+	seen := make(map[string]bool, len(ts)+len(add))
+	for _, t := range ts {
+		seen[termKey(t)] = true
+	}
 	for _, t := range add {
-		if !containsTerm(ts, t) {
+		if k := termKey(t); !seen[k] {
+			seen[k] = true
 			ts = append(ts, t)
 		}
 	}
@@ -524,9 +555,8 @@ func union(ts, add []term) []term {
 }
 
 func containsTerm(ts []term, t term) bool {
-	k := termKey(t)
 	for _, u := range ts {
-		if termKey(u) == k {
+		if slices.Equal(u, t) {
 			return true
 		}
 	}
@@ -537,12 +567,14 @@ func containsTerm(ts []term, t term) bool {
 // the left one varying fastest.
 func cross(l, r []term) []term {
 	var out []term
+	seen := map[string]bool{}
 	for _, tr := range r {
 		for _, tl := range l {
 			t := append(append(term{}, tl...), tr...)
 			slices.Sort(t)
 			t = slices.Compact(t)
-			if !containsTerm(out, t) {
+			if k := termKey(t); !seen[k] {
+				seen[k] = true
 				out = append(out, t)
 			}
 		}
@@ -624,6 +656,9 @@ func (a *analyzer) expand(n node, ctx int) (termSet, error) {
 			if err != nil {
 				return termSet{}, err
 			}
+			if len(l.terms)+len(r.terms) > MaxTerms {
+				return termSet{}, a.p.errAt(n.pos, "the formula has more than %d terms", MaxTerms)
+			}
 			out := termSet{terms: union(l.terms, r.terms), icpt: l.icpt}
 			if r.icpt != 0 {
 				out.icpt = r.icpt
@@ -659,6 +694,9 @@ func (a *analyzer) expand(n node, ctx int) (termSet, error) {
 			}
 			if l.icpt != 0 || r.icpt != 0 {
 				return termSet{}, a.p.errAt(n.pos, "cannot use %q with 0 or 1", n.op)
+			}
+			if nt := len(l.terms)*len(r.terms) + len(l.terms) + len(r.terms); nt > MaxTerms {
+				return termSet{}, a.p.errAt(n.pos, "the interaction expands to up to %d terms, more than the limit of %d", nt, MaxTerms)
 			}
 			x := cross(l.terms, r.terms)
 			if n.op == ":" {

@@ -36,6 +36,31 @@ func (e *SyntaxError) Error() string {
 func caret(msg, src string, pos int, hint string, where bool) string {
 	pos = max(0, min(pos, len(src)))
 	col := utf8.RuneCountInString(src[:pos]) + 1
+	if where {
+		msg += fmt.Sprintf(" at column %d", col)
+		where = false
+	}
+	// Show at most a line of the formula: a window around the fault.
+	const window = 60
+	if len(src) > 2*window {
+		lo, hi := max(0, pos-window), min(len(src), pos+window)
+		// Move to rune starts, by at most a rune's length: invalid UTF-8
+		// may have no rune start for a long way.
+		for k := 0; k < utf8.UTFMax && lo > 0 && !utf8.RuneStart(src[lo]); k++ {
+			lo--
+		}
+		for k := 0; k < utf8.UTFMax && hi < len(src) && !utf8.RuneStart(src[hi]); k++ {
+			hi++
+		}
+		pre, post := "", ""
+		if lo > 0 {
+			pre = "…"
+		}
+		if hi < len(src) {
+			post = "…"
+		}
+		src, pos = pre+src[lo:hi]+post, pos-lo+len(pre)
+	}
 	var pad strings.Builder
 	for _, r := range src[:pos] {
 		if r == '\t' {
@@ -243,9 +268,10 @@ var binPrec = map[string]int{
 
 // parser is a precedence-climbing parser over tokens.
 type parser struct {
-	src  string
-	toks []token
-	i    int
+	src   string
+	toks  []token
+	i     int
+	depth int
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -311,6 +337,11 @@ func (p *parser) parseFormula() (lhs, rhs node, err error) {
 // parseExpr parses an expression whose binary operators bind at least as
 // tightly as minPrec.
 func (p *parser) parseExpr(minPrec int) (node, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > MaxDepth {
+		return nil, p.errAt(p.peek().pos, "the formula nests more than %d levels deep", MaxDepth)
+	}
 	left, err := p.parseUnary()
 	if err != nil {
 		return nil, err

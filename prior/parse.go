@@ -80,6 +80,9 @@ func (f family) signature() string {
 // signature), an argument that is not a finite number, or a parameter out of
 // range, e.g. "prior: normal(0, -1): sigma must be positive".
 func Parse(s string) (Prior, error) {
+	if len(s) > MaxLength {
+		return nil, fmt.Errorf("prior: %.40s…: the prior is %d bytes long, more than the limit of %d", s, len(s), MaxLength)
+	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, errors.New("prior: empty prior specification")
@@ -100,7 +103,7 @@ func Parse(s string) (Prior, error) {
 	}
 	if len(fam.params) == 0 {
 		if len(args) > 0 {
-			return nil, fmt.Errorf("prior: %s: %s takes no arguments", s, fam.name)
+			return nil, fmt.Errorf("prior: %s: %s takes no arguments", excerpt(s), fam.name)
 		}
 		return fam.make(nil), nil
 	}
@@ -109,7 +112,7 @@ func Parse(s string) (Prior, error) {
 		if len(fam.params) == 1 {
 			plural = ""
 		}
-		return nil, fmt.Errorf("prior: %s: %s takes %d argument%s: %s", s, fam.name, len(fam.params), plural, fam.signature())
+		return nil, fmt.Errorf("prior: %s: %s takes %d argument%s: %s", excerpt(s), fam.name, len(fam.params), plural, fam.signature())
 	}
 	vals := make([]float64, len(args))
 	for i, a := range args {
@@ -118,17 +121,20 @@ func Parse(s string) (Prior, error) {
 			param = "location"
 		}
 		if a == "" {
-			return nil, fmt.Errorf("prior: %s: %s (argument %d) is empty", s, param, i+1)
+			return nil, fmt.Errorf("prior: %s: %s (argument %d) is empty", excerpt(s), param, i+1)
 		}
 		v, err := strconv.ParseFloat(a, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return nil, fmt.Errorf("prior: %s: %s = %q is not a number", s, param, a)
+			return nil, fmt.Errorf("prior: %s: %s = %q is not a number", excerpt(s), param, excerpt(a))
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("prior: %s: %s must be finite", s, param)
+			return nil, fmt.Errorf("prior: %s: %s must be finite", excerpt(s), param)
+		}
+		if a := math.Abs(v); a != 0 && (a < MinArg || a > MaxArg) {
+			return nil, fmt.Errorf("prior: %s: %s = %g is outside the range of magnitudes a prior's arguments may take, %g to %g (or 0); rescale the data instead", excerpt(s), param, v, MinArg, MaxArg)
 		}
 		if fam.params[i] == "0" && v != 0 {
-			return nil, fmt.Errorf("prior: %s: location must be 0, as in %s", s, fam.signature())
+			return nil, fmt.Errorf("prior: %s: location must be 0, as in %s", excerpt(s), fam.signature())
 		}
 		vals[i] = v
 	}
@@ -139,33 +145,42 @@ func Parse(s string) (Prior, error) {
 	return p, nil
 }
 
+// Limits of Parse: the length of the text, and the magnitudes of the
+// arguments (a prior whose scale is 1e-300 or 1e300 cannot be computed
+// with in double precision; rescale the data instead).
+const (
+	MaxLength = 1000
+	MinArg    = 1e-100
+	MaxArg    = 1e100
+)
+
 // split splits "name(a, b)" into the name and trimmed arguments. A bare name
 // has hasParens false; "name()" has no arguments.
 func split(s string) (name string, args []string, hasParens bool, err error) {
 	open := strings.IndexByte(s, '(')
 	if open < 0 {
 		if !isName(s) {
-			return "", nil, false, fmt.Errorf("prior: %q: want name(arguments), e.g. normal(0, 1)", s)
+			return "", nil, false, fmt.Errorf("prior: %q: want name(arguments), e.g. normal(0, 1)", excerpt(s))
 		}
 		if strings.IndexByte(s, ')') >= 0 {
-			return "", nil, false, fmt.Errorf("prior: %q: unexpected \")\"", s)
+			return "", nil, false, fmt.Errorf("prior: %q: unexpected \")\"", excerpt(s))
 		}
 		return s, nil, false, nil
 	}
 	name = strings.TrimSpace(s[:open])
 	if !isName(name) {
-		return "", nil, false, fmt.Errorf("prior: %q: want name(arguments), e.g. normal(0, 1)", s)
+		return "", nil, false, fmt.Errorf("prior: %q: want name(arguments), e.g. normal(0, 1)", excerpt(s))
 	}
 	rest := s[open+1:]
 	if strings.IndexByte(rest, '(') >= 0 {
-		return "", nil, false, fmt.Errorf("prior: %q: unexpected \"(\"", s)
+		return "", nil, false, fmt.Errorf("prior: %q: unexpected \"(\"", excerpt(s))
 	}
 	closing := strings.IndexByte(rest, ')')
 	if closing < 0 {
-		return "", nil, false, fmt.Errorf("prior: %q: missing \")\"", s)
+		return "", nil, false, fmt.Errorf("prior: %q: missing \")\"", excerpt(s))
 	}
 	if tail := strings.TrimSpace(rest[closing+1:]); tail != "" {
-		return "", nil, false, fmt.Errorf("prior: %q: unexpected %q after \")\"", s, tail)
+		return "", nil, false, fmt.Errorf("prior: %q: unexpected %q after \")\"", excerpt(s), excerpt(tail))
 	}
 	inner := rest[:closing]
 	if strings.TrimSpace(inner) == "" {
@@ -199,7 +214,7 @@ func isName(s string) bool {
 func unknown(name string) error {
 	key := strings.ReplaceAll(strings.ToLower(name), "-", "_")
 	if alias, ok := aliases[key]; ok {
-		return fmt.Errorf("prior: unknown prior %q; did you mean %q?", name, alias)
+		return fmt.Errorf("prior: unknown prior %q; did you mean %q?", excerpt(name), alias)
 	}
 	best, bestD := "", math.MaxInt
 	for _, f := range families {
@@ -208,9 +223,9 @@ func unknown(name string) error {
 		}
 	}
 	if bestD <= max(2, len(key)/3) {
-		return fmt.Errorf("prior: unknown prior %q; did you mean %q?", name, best)
+		return fmt.Errorf("prior: unknown prior %q; did you mean %q?", excerpt(name), best)
 	}
-	return fmt.Errorf("prior: unknown prior %q; known priors are %s", name, strings.Join(Names(), ", "))
+	return fmt.Errorf("prior: unknown prior %q; known priors are %s", excerpt(name), strings.Join(Names(), ", "))
 }
 
 // editDistance returns the Levenshtein distance between a and b (bytes).
@@ -232,4 +247,13 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// excerpt returns s, or its first 60 bytes and "…" when it is longer, so
+// that an error message never echoes more than a short piece of input.
+func excerpt(s string) string {
+	if len(s) <= 60 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:60], "") + "…"
 }

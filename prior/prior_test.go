@@ -315,7 +315,8 @@ func TestParse(t *testing.T) {
 		{"flat", Flat{}},
 		{" flat ", Flat{}},
 		{"flat()", Flat{}},
-		{"normal(0, 1e-300)", Normal{0, 1e-300}},
+		{"normal(0, 1e-100)", Normal{0, 1e-100}},
+		{"normal(-1e100, 1e100)", Normal{-1e100, 1e100}},
 	} {
 		got, err := Parse(c.in)
 		if err != nil {
@@ -349,6 +350,8 @@ func TestParseErrors(t *testing.T) {
 		{"half_student_t(3, 10)", "prior: half_student_t(3, 10): half_student_t takes 3 arguments: half_student_t(nu, 0, sigma)"},
 		{"flat(1)", "prior: flat(1): flat takes no arguments"},
 		{"normal(0, -1)", "prior: normal(0, -1): sigma must be positive"},
+		{"normal(0, 1e-300)", "prior: normal(0, 1e-300): sigma = 1e-300 is outside the range of magnitudes a prior's arguments may take, 1e-100 to 1e+100 (or 0); rescale the data instead"},
+		{"normal(1e101, 1)", "prior: normal(1e101, 1): mu = 1e+101 is outside the range of magnitudes a prior's arguments may take, 1e-100 to 1e+100 (or 0); rescale the data instead"},
 		{"normal(0,0)", "prior: normal(0, 0): sigma must be positive"},
 		{"student_t(0, 0, 1)", "prior: student_t(0, 0, 1): nu must be positive"},
 		{"student_t(-3, 0, 1)", "prior: student_t(-3, 0, 1): nu must be positive"},

@@ -101,3 +101,44 @@ func syncDir(dir string) {
 	d.Sync()
 	d.Close()
 }
+
+// CheckOutDir checks, without creating anything lasting, that dir can be
+// created (if needed) and written, and that none of files (names in dir)
+// exists as anything but a regular file, so that a run can find out
+// before its work that its outputs can be written.
+func CheckOutDir(dir string, files []string) error {
+	d := filepath.Clean(dir)
+	for {
+		st, err := os.Stat(d)
+		if err == nil {
+			if !st.IsDir() {
+				if d == filepath.Clean(dir) {
+					return fmt.Errorf("exists and is not a directory")
+				}
+				return fmt.Errorf("%s is not a directory", d)
+			}
+			break
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return fmt.Errorf("no existing parent directory")
+		}
+		d = parent
+	}
+	f, err := os.CreateTemp(d, ".govi-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", d, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	for _, name := range files {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.Mode().IsRegular() {
+			return fmt.Errorf("%s exists and is not a regular file; remove it or choose another path", p)
+		}
+	}
+	return nil
+}

@@ -442,6 +442,11 @@ func writeComments(bw *bufio.Writer, f *Fit) {
 		line(2, "log_evidence = %s", num(d.LogEvidence))
 		line(2, "log_evidence_se = %s", num(d.LogEvidenceSE))
 		line(2, "reliability = %s", d.Reliability)
+		if d.Verdict != "" {
+			line(2, "verdict = %s", d.Verdict)
+			line(2, "kl = %s", num(d.KL))
+			line(2, "kl_se = %s", num(d.KLSE))
+		}
 	}
 	line(0, "priors")
 	if len(f.Priors) == 0 {

@@ -58,16 +58,38 @@ type priorJSON struct {
 }
 
 type diagnosticsJSON struct {
-	Khat          jsonFloat `json:"khat"`
-	ESS           jsonFloat `json:"ess"`
-	ELBO          jsonFloat `json:"elbo"`
-	ELBOSE        jsonFloat `json:"elbo_se"`
-	LogEvidence   jsonFloat `json:"log_evidence"`
-	LogEvidenceSE jsonFloat `json:"log_evidence_se"`
-	Reliability   string    `json:"reliability"`
+	Khat          jsonFloat  `json:"khat"`
+	ESS           jsonFloat  `json:"ess"`
+	ELBO          jsonFloat  `json:"elbo"`
+	ELBOSE        jsonFloat  `json:"elbo_se"`
+	LogEvidence   jsonFloat  `json:"log_evidence"`
+	LogEvidenceSE jsonFloat  `json:"log_evidence_se"`
+	Reliability   string     `json:"reliability"`
+	KhatSummaries jsonFloat  `json:"khat_summaries"`
+	SummaryRel    string     `json:"summary_reliability"`
+	WorstSummary  string     `json:"worst_summary"`
+	Verdict       string     `json:"verdict"`
+	VerdictReason string     `json:"verdict_reason"`
+	KL            jsonFloat  `json:"kl"`
+	KLSE          jsonFloat  `json:"kl_se"`
+	MeanShift     jsonFloat  `json:"reweighted_mean_shift"`
+	MeanShiftPar  string     `json:"reweighted_mean_shift_parameter"`
+	SDRatio       jsonFloat  `json:"reweighted_sd_ratio"`
+	SDRatioPar    string     `json:"reweighted_sd_ratio_parameter"`
+	Halves        []halfJSON `json:"halves"`
+}
+
+type halfJSON struct {
+	KL            jsonFloat `json:"kl"`
+	KLSE          jsonFloat `json:"kl_se"`
+	MeanShift     jsonFloat `json:"reweighted_mean_shift"`
+	SDRatio       jsonFloat `json:"reweighted_sd_ratio"`
 	KhatSummaries jsonFloat `json:"khat_summaries"`
-	SummaryRel    string    `json:"summary_reliability"`
-	WorstSummary  string    `json:"worst_summary"`
+}
+
+type phaseJSON struct {
+	Name    string    `json:"name"`
+	Seconds jsonFloat `json:"seconds"`
 }
 
 // summaryJSON is the wire form of Summary; field order is output order.
@@ -89,6 +111,8 @@ type summaryJSON struct {
 	Optimizer    string           `json:"optimizer"`
 	Seed         uint64           `json:"seed"`
 	Diagnostics  *diagnosticsJSON `json:"diagnostics"`
+	Phases       []phaseJSON      `json:"phases"`
+	Interrupted  bool             `json:"interrupted"`
 	Warnings     []string         `json:"warnings"`
 	Notes        []string         `json:"notes"`
 	PSIS         []momentJSON     `json:"psis"`
@@ -105,8 +129,20 @@ type summaryJSON struct {
 //	 "priors": [{"class", "coef", "prior"}, ...],
 //	 "approx", "estimator", "optimizer", "seed",
 //	 "diagnostics": {"khat", "ess", "elbo", "elbo_se", "log_evidence",
-//	                 "log_evidence_se", "reliability"},
-//	 "warnings": [...], "data", "draws"}
+//	                 "log_evidence_se", "reliability", "khat_summaries",
+//	                 "summary_reliability", "worst_summary", "verdict",
+//	                 "verdict_reason", "kl", "kl_se",
+//	                 "reweighted_mean_shift", "reweighted_mean_shift_parameter",
+//	                 "reweighted_sd_ratio", "reweighted_sd_ratio_parameter",
+//	                 "halves": [{"kl", "kl_se", "reweighted_mean_shift",
+//	                             "reweighted_sd_ratio", "khat_summaries"}, ...]},
+//	 "phases": [{"name", "seconds"}, ...], "interrupted",
+//	 "warnings": [...], "notes": [...], "psis": [...],
+//	 "importance_resampled", "data", "draws"}
+//
+// diagnostics.verdict is "reliable", "use with care" or "unreliable" and
+// kl estimates KL(q ‖ p) = log p(D) − ELBO in nats. "converged" is false
+// and "interrupted" true for a run stopped by Ctrl-C.
 //
 // "data" (the data file name) and "draws" (the number of draws) are extra
 // fields. Every key is always present: lists are [] when empty and
@@ -139,6 +175,8 @@ func WriteSummaryJSON(w io.Writer, f *Fit) error {
 		Warnings:     append([]string{}, f.Warnings...),
 		Notes:        append([]string{}, f.Notes...),
 		PSIS:         []momentJSON{},
+		Phases:       []phaseJSON{},
+		Interrupted:  f.Interrupted,
 		Resampled:    f.Resampled,
 		Data:         f.Data,
 		Draws:        len(f.Draws),
@@ -152,6 +190,9 @@ func WriteSummaryJSON(w io.Writer, f *Fit) error {
 	for _, m := range f.PSIS {
 		s.PSIS = append(s.PSIS, momentJSON{m.Name, jsonFloat(m.Mean), jsonFloat(m.SD)})
 	}
+	for _, p := range f.Phases {
+		s.Phases = append(s.Phases, phaseJSON{p.Name, jsonFloat(p.Seconds)})
+	}
 	if d := f.Diagnostics; d != nil {
 		s.Diagnostics = &diagnosticsJSON{
 			Khat:          jsonFloat(d.Khat),
@@ -164,6 +205,18 @@ func WriteSummaryJSON(w io.Writer, f *Fit) error {
 			KhatSummaries: jsonFloat(d.KhatSummaries),
 			SummaryRel:    d.SummaryReliability,
 			WorstSummary:  d.WorstSummary,
+			Verdict:       d.Verdict,
+			VerdictReason: d.VerdictReason,
+			KL:            jsonFloat(d.KL),
+			KLSE:          jsonFloat(d.KLSE),
+			MeanShift:     jsonFloat(d.MeanShift),
+			MeanShiftPar:  d.MeanShiftParam,
+			SDRatio:       jsonFloat(d.SDRatio),
+			SDRatioPar:    d.SDRatioParam,
+			Halves:        []halfJSON{},
+		}
+		for _, h := range d.Halves {
+			s.Diagnostics.Halves = append(s.Diagnostics.Halves, halfJSON{jsonFloat(h.KL), jsonFloat(h.KLSE), jsonFloat(h.MeanShift), jsonFloat(h.SDRatio), jsonFloat(h.KhatSummaries)})
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -207,6 +260,7 @@ func ReadSummaryJSON(r io.Reader) (*Summary, error) {
 		Seed:         s.Seed,
 		Warnings:     s.Warnings,
 		Notes:        s.Notes,
+		Interrupted:  s.Interrupted,
 		Resampled:    s.Resampled,
 		Data:         s.Data,
 		Draws:        s.Draws,
@@ -220,6 +274,9 @@ func ReadSummaryJSON(r io.Reader) (*Summary, error) {
 	for _, m := range s.PSIS {
 		out.PSIS = append(out.PSIS, Moment{m.Name, float64(m.Mean), float64(m.SD)})
 	}
+	for _, p := range s.Phases {
+		out.Phases = append(out.Phases, Phase{p.Name, float64(p.Seconds)})
+	}
 	if d := s.Diagnostics; d != nil {
 		out.Diagnostics = &Diagnostics{
 			Khat:               float64(d.Khat),
@@ -232,6 +289,17 @@ func ReadSummaryJSON(r io.Reader) (*Summary, error) {
 			KhatSummaries:      float64(d.KhatSummaries),
 			SummaryReliability: d.SummaryRel,
 			WorstSummary:       d.WorstSummary,
+			Verdict:            d.Verdict,
+			VerdictReason:      d.VerdictReason,
+			KL:                 float64(d.KL),
+			KLSE:               float64(d.KLSE),
+			MeanShift:          float64(d.MeanShift),
+			MeanShiftParam:     d.MeanShiftPar,
+			SDRatio:            float64(d.SDRatio),
+			SDRatioParam:       d.SDRatioPar,
+		}
+		for _, h := range d.Halves {
+			out.Diagnostics.Halves = append(out.Diagnostics.Halves, Half{float64(h.KL), float64(h.KLSE), float64(h.MeanShift), float64(h.SDRatio), float64(h.KhatSummaries)})
 		}
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -41,6 +42,9 @@ func smallFit() *Fit {
 		Diagnostics: &Diagnostics{
 			Khat: 0.213, ESS: 3804.2, ELBO: -2043.1312, ELBOSE: 0.0123,
 			LogEvidence: -2042.9876, LogEvidenceSE: 0.0045, Reliability: "good",
+			Verdict: "reliable", VerdictReason: "reweighting moves nothing", KL: 0.1436, KLSE: 0.0045,
+			MeanShift: 0.012, MeanShiftParam: "b_dist100", SDRatio: 1.01, SDRatioParam: "b_Intercept",
+			Halves: []Half{{KL: 0.15, KLSE: 0.006, MeanShift: 0.02, SDRatio: 1.02, KhatSummaries: 0.3}, {KL: 0.14, KLSE: 0.006, MeanShift: 0.01, SDRatio: 0.99, KhatSummaries: 0.2}},
 		},
 		Warnings: []string{"the ELBO trace is still rising"},
 		Data:     "wells.csv",
@@ -134,7 +138,7 @@ func TestSummaryJSONRoundTrip(t *testing.T) {
 	if len(s.Priors) != 3 || s.Priors[1] != f.Priors[1] {
 		t.Errorf("priors = %+v", s.Priors)
 	}
-	if *s.Diagnostics != *f.Diagnostics {
+	if !reflect.DeepEqual(*s.Diagnostics, *f.Diagnostics) {
 		t.Errorf("diagnostics = %+v, want %+v", *s.Diagnostics, *f.Diagnostics)
 	}
 	if len(s.Warnings) != 1 || s.Warnings[0] != f.Warnings[0] {

@@ -94,7 +94,7 @@ func PrintSummary(w io.Writer, f *Fit) {
 	}
 	b.WriteString(elbo + "\n")
 	fmt.Fprintf(&b, "Iterations: %d\n", f.Iterations)
-	fmt.Fprintf(&b, "Time: %s s\n", strconv.FormatFloat(f.Seconds, 'f', 2, 64))
+	b.WriteString("Time: " + timeLine(f) + "\n")
 	stop := f.Stop
 	if stop == "" {
 		stop = "unknown"
@@ -102,20 +102,21 @@ func PrintSummary(w io.Writer, f *Fit) {
 	if f.Message != "" {
 		stop += " (" + f.Message + ")"
 	}
+	if f.Interrupted && !strings.Contains(stop, "interrupt") {
+		stop += "; interrupted: not converged"
+	}
 	fmt.Fprintf(&b, "Stop: %s\n", stop)
 
 	if d := f.Diagnostics; d != nil {
 		b.WriteString("Diagnostics:\n")
-		if d.SummaryReliability == "" {
-			fmt.Fprintf(&b, " Pareto k-hat: %s (%s)\n", strconv.FormatFloat(d.Khat, 'f', 2, 64), reliabilityWords(d.Reliability))
-		} else {
-			// Both the ratios' k-hat and the expectation-specific one for
-			// the reported summaries, which decides whether to trust them.
-			fmt.Fprintf(&b, " Pareto k-hat: %s for the importance ratios (%s), %s for the reported means and sds (%s)\n",
-				strconv.FormatFloat(d.Khat, 'f', 2, 64), d.Reliability,
-				strconv.FormatFloat(d.KhatSummaries, 'f', 2, 64), reliabilityWords(d.SummaryReliability))
+		if d.Verdict != "" {
+			fmt.Fprintf(&b, " Verdict: %s (%s)\n", d.Verdict, d.VerdictReason)
+			kl := " KL(q‖p): " + FormatNumber(d.KL)
+			if d.KLSE != 0 {
+				kl += " ± " + FormatNumber(d.KLSE)
+			}
+			b.WriteString(kl + " nats (log evidence − ELBO)\n")
 		}
-		fmt.Fprintf(&b, " ESS: %s\n", strconv.FormatFloat(d.ESS, 'f', 0, 64))
 		ev := " log evidence: " + fixed2(d.LogEvidence)
 		if d.LogEvidenceSE != 0 {
 			ev += " ± " + FormatNumber(d.LogEvidenceSE)
@@ -125,6 +126,20 @@ func PrintSummary(w io.Writer, f *Fit) {
 			ev += "; relative: the prior is improper"
 		}
 		b.WriteString(ev + ")\n")
+		if d.Verdict != "" {
+			fmt.Fprintf(&b, " reweighting: means move by at most %s sd (%s); sds by a factor %s (%s)\n",
+				FormatNumber(d.MeanShift), d.MeanShiftParam, FormatNumber(d.SDRatio), d.SDRatioParam)
+		}
+		if d.SummaryReliability == "" {
+			fmt.Fprintf(&b, " Pareto k-hat: %s (%s)\n", strconv.FormatFloat(d.Khat, 'f', 2, 64), reliabilityWords(d.Reliability))
+		} else {
+			// The expectation-specific k-hat of the reported summaries,
+			// then the ratios' k-hat, a detail: at a negligible scale of
+			// the log ratios their tail shape is noise.
+			fmt.Fprintf(&b, " Pareto k-hat: %s for the reported means and sds, %s for the importance ratios\n",
+				strconv.FormatFloat(d.KhatSummaries, 'f', 2, 64), strconv.FormatFloat(d.Khat, 'f', 2, 64))
+		}
+		fmt.Fprintf(&b, " ESS: %s\n", strconv.FormatFloat(d.ESS, 'f', 0, 64))
 	}
 	if f.ShowPSIS && len(f.PSIS) > 0 {
 		b.WriteString("PSIS-corrected (importance-weighted) means and sds:\n")
@@ -137,6 +152,27 @@ func PrintSummary(w io.Writer, f *Fit) {
 		b.WriteString("Warning: " + commentValue(msg) + "\n")
 	}
 	io.WriteString(w, b.String())
+}
+
+// timeLine gives the wall time of each phase, or of the fit alone.
+func timeLine(f *Fit) string {
+	if len(f.Phases) == 0 {
+		return strconv.FormatFloat(f.Seconds, 'f', 2, 64) + " s"
+	}
+	var parts []string
+	for _, p := range f.Phases {
+		parts = append(parts, p.Name+" "+secs2(p.Seconds))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// secs2 formats seconds with two decimals, or three significant digits
+// below 0.01 s.
+func secs2(x float64) string {
+	if x < 0.01 && x > 0 {
+		return FormatNumber(x) + " s"
+	}
+	return strconv.FormatFloat(x, 'f', 2, 64) + " s"
 }
 
 // approxLine describes the approximation, estimator and optimizer.

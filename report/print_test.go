@@ -28,9 +28,12 @@ Iterations: 5
 Time: 0.42 s
 Stop: converged
 Diagnostics:
+ Verdict: reliable (reweighting moves nothing)
+ KL(q‖p): 0.144 ± 0.00450 nats (log evidence − ELBO)
+ log evidence: -2042.99 ± 0.00450 (importance-weighted estimate)
+ reweighting: means move by at most 0.0120 sd (b_dist100); sds by a factor 1.01 (b_Intercept)
  Pareto k-hat: 0.21 (good: the approximation is close to the posterior)
  ESS: 3804
- log evidence: -2042.99 ± 0.00450 (importance-weighted estimate)
 Warning: the ELBO trace is still rising
 `
 
@@ -87,6 +90,9 @@ func TestPrintSummaryDiagnosticsVariants(t *testing.T) {
 		{"very bad", func(f *Fit) { f.Diagnostics.Reliability = "very bad"; f.Diagnostics.Khat = 1.34 },
 			[]string{" Pareto k-hat: 1.34 (very bad: the approximation does not match the posterior; do not trust the summaries)\n"}},
 		{"no diagnostics", func(f *Fit) { f.Diagnostics = nil }, []string{"ELBO: -2043.12\nIterations"}},
+		{"phases", func(f *Fit) { f.Phases = []Phase{{"fit", 0.5}, {"draws", 0.004}, {"diagnostics", 2}} }, []string{"Time: fit 0.50 s, draws 0.00400 s, diagnostics 2.00 s\n"}},
+		{"interrupted", func(f *Fit) { f.Interrupted, f.Stop, f.Converged = true, "canceled", false }, []string{"Stop: canceled; interrupted: not converged\n"}},
+		{"verdict first", func(f *Fit) { f.Diagnostics.Verdict, f.Diagnostics.VerdictReason = "unreliable", "KL 1 nat" }, []string{"Diagnostics:\n Verdict: unreliable (KL 1 nat)\n"}},
 		{"two warnings", func(f *Fit) { f.Warnings = []string{"one", "two\nlines"} }, []string{"Warning: one\nWarning: two lines\n"}},
 	}
 	for _, tt := range tests {

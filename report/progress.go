@@ -53,8 +53,14 @@ type Progress struct {
 
 	w       io.Writer
 	quiet   bool
+	tty     bool
 	maxIter int
-	now     func() time.Time // clock, replaceable in tests
+
+	// phase display state
+	phaseMu   sync.Mutex
+	phaseName string
+	phaseLast time.Time
+	now       func() time.Time // clock, replaceable in tests
 
 	// plain-line state, used only from the callback (and Done, after it)
 	mu       sync.Mutex
@@ -94,6 +100,7 @@ func newProgress(w io.Writer, quiet bool, maxIter int, tty bool) *Progress {
 		w:        w,
 		quiet:    quiet || w == nil,
 		maxIter:  maxIter,
+		tty:      tty,
 		now:      time.Now,
 		elbo:     math.NaN(),
 	}
@@ -255,5 +262,44 @@ func (p *Progress) tick() {
 			lastIter = it
 		}
 		last = now
+	}
+}
+
+// Phase shows the progress of a phase after the fit ("draws",
+// "diagnostics", "writing") on a terminal: a line rewritten at most every
+// 150 ms, "draws 1200/4000". It ends the fit's display first. It prints
+// nothing when quiet or when w is not a terminal, and may be called
+// concurrently.
+func (p *Progress) Phase(name string, done, total int) {
+	if p.quiet {
+		return
+	}
+	p.Done("finished")
+	if !p.tty {
+		return
+	}
+	p.phaseMu.Lock()
+	defer p.phaseMu.Unlock()
+	now := p.now()
+	if name == p.phaseName && now.Sub(p.phaseLast) < 150*time.Millisecond && done < total {
+		return
+	}
+	p.phaseName, p.phaseLast = name, now
+	line := name + "…"
+	if total > 0 {
+		line = fmt.Sprintf("%s %d/%d", name, done, total)
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+}
+
+// EndPhases clears the phase line on a terminal.
+func (p *Progress) EndPhases() {
+	if p.quiet || !p.tty {
+		return
+	}
+	p.phaseMu.Lock()
+	defer p.phaseMu.Unlock()
+	if p.phaseName != "" {
+		fmt.Fprint(p.w, "\r\x1b[K")
 	}
 }

@@ -42,6 +42,35 @@ type Diagnostics struct {
 	KhatSummaries      float64
 	SummaryReliability string
 	WorstSummary       string
+
+	// Verdict is "reliable", "use with care" or "unreliable" (empty when
+	// not assessed), and VerdictReason says why in a few words.
+	Verdict       string
+	VerdictReason string
+	// KL and KLSE estimate KL(q ‖ p) = log p(D) − ELBO in nats.
+	KL, KLSE float64
+	// MeanShift is the largest move of a reported mean under PSIS
+	// reweighting, in q's sds, for MeanShiftParam; SDRatio is the
+	// reweighted over q's sd of SDRatioParam, the sd that moves most.
+	MeanShift      float64
+	MeanShiftParam string
+	SDRatio        float64
+	SDRatioParam   string
+	// Halves holds the same figures on each independent half of the
+	// draws (empty when not computed).
+	Halves []Half
+}
+
+// Half is the verdict's figures on one half of the draws.
+type Half struct {
+	KL, KLSE, MeanShift, SDRatio, KhatSummaries float64
+}
+
+// Phase is the wall time of one phase of a run ("fit", "draws",
+// "diagnostics", "writing").
+type Phase struct {
+	Name    string
+	Seconds float64
 }
 
 // Fit is a finished fit as the report functions consume it. Every field is
@@ -68,6 +97,12 @@ type Fit struct {
 	// DrawSeconds is the wall-clock time of drawing from the approximation
 	// and evaluating the log densities for the diagnostics.
 	DrawSeconds float64
+	// Phases are the wall times of the phases of the run, in order (fit,
+	// draws, diagnostics, …); nil when not measured.
+	Phases []Phase
+	// Interrupted reports that the run was interrupted (Ctrl-C): the fit
+	// is not converged, and a phase after it may have been cut short.
+	Interrupted bool
 
 	Family    string // likelihood family, e.g. "bernoulli"
 	Link      string // link function, e.g. "logit"
@@ -115,6 +150,8 @@ type Summary struct {
 	Optimizer    string
 	Seed         uint64
 	Diagnostics  *Diagnostics // nil when the file has "diagnostics": null
+	Phases       []Phase
+	Interrupted  bool
 	Warnings     []string
 	Notes        []string
 	PSIS         []Moment

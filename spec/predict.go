@@ -78,6 +78,9 @@ func NewPredictor(m *Model, d *report.Draws, fr *data.Frame) (*Predictor, error)
 		return nil, err
 	}
 	p.warnings = append(p.warnings, warns...)
+	if err := checkValues(des, fr, fam, false); err != nil {
+		return nil, err
+	}
 	switch {
 	case f.Trials() != "" && des.Trials == nil:
 		return nil, &DataError{File: fr.Source, Msg: fmt.Sprintf("the model has binomial trials %s: the new data need their column(s)", f.Trials())}
@@ -321,6 +324,20 @@ func (p *Predictor) Summarize(seed uint64) *Predictions {
 // pred_q95 and, when LogPD is set, log_pd; one line per row, numbers in
 // strconv's shortest form.
 func (p *Predictions) WriteCSV(w io.Writer) error {
+	// Every number is checked before anything is written.
+	for i, row := range p.Row {
+		for _, c := range []struct {
+			name string
+			v    []float64
+		}{{"linpred_mean", p.LinpredMean}, {"epred_mean", p.EpredMean}, {"pred_mean", p.PredMean}, {"pred_sd", p.PredSD}, {"pred_q5", p.PredQ5}, {"pred_q50", p.PredQ50}, {"pred_q95", p.PredQ95}, {"log_pd", p.LogPD}} {
+			if c.v == nil {
+				continue
+			}
+			if x := c.v[i]; math.IsNaN(x) || math.IsInf(x, 1) || (math.IsInf(x, -1) && c.name != "log_pd") {
+				return &DataError{Column: c.name, Lines: []int{row}, Msg: fmt.Sprintf("row %d: the prediction's %s is %g, not a finite number (the predictors are too large for the model?); nothing was written", row, c.name, x)}
+			}
+		}
+	}
 	cw := csv.NewWriter(w)
 	head := []string{"row", "linpred_mean", "epred_mean", "pred_mean", "pred_sd", "pred_q5", "pred_q50", "pred_q95"}
 	if p.LogPD != nil {

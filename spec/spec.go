@@ -86,7 +86,8 @@ type Model struct {
 	Link string `json:"link,omitempty"`
 	// Priors override the defaults; later entries override earlier ones.
 	Priors []Prior `json:"priors,omitempty"`
-	// Parameterization of group-level effects: "noncentered" (default) or
+	// Parameterization of group-level effects: "auto" (the default: Fit
+	// fits both and keeps the one with the higher ELBO), "noncentered" or
 	// "centered".
 	Parameterization string `json:"parameterization,omitempty"`
 	// NoCenter fits the population-level predictors uncentered, so the
@@ -271,9 +272,9 @@ func (m *Model) check() (*Family, error) {
 		return nil, errorf("family %s has no link %q; it takes %s", m.Family, m.Link, strings.Join(fam.Links, ", "))
 	}
 	switch m.Parameterization {
-	case "", "noncentered", "centered":
+	case "", "auto", "noncentered", "centered":
 	default:
-		return nil, errorf("unknown parameterization %q; use noncentered or centered", m.Parameterization)
+		return nil, errorf("unknown parameterization %q; use auto, noncentered or centered", m.Parameterization)
 	}
 	if m.Nu < 0 || math.IsNaN(m.Nu) || math.IsInf(m.Nu, 0) {
 		return nil, errorf("nu must be positive (or 0 to estimate it)")
@@ -423,6 +424,16 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	if err := fam.suits(des); err != nil {
 		return nil, err
 	}
+	if err := checkValues(des, fr, fam, true); err != nil {
+		return nil, err
+	}
+	if des.Trials != nil {
+		col := f.Trials()
+		if err := supportError(fr.Source, fam.Name, "the trials to be whole numbers of at least 0", col, len(des.Trials),
+			func(i int) float64 { return des.Trials[i] }, fr.RowNumber, func(i int) bool { return des.Trials[i] >= 0 && isWhole(des.Trials[i]) }); err != nil {
+			return nil, err
+		}
+	}
 	l, err := fam.likelihood(m, des, fr)
 	if err != nil {
 		return nil, err
@@ -489,7 +500,11 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	out.Linear = lin
 	out.Names = model.Strings(out.Params)
 	out.Priors = pr.used
-	out.Warnings = append(out.Warnings, flatUnidentified(out)...)
+	warns, err = out.identify()
+	if err != nil {
+		return nil, err
+	}
+	out.Warnings = append(out.Warnings, warns...)
 	sp := *m
 	sp.Priors = pr.used
 	sp.Recipe = des.Recipe()
@@ -552,41 +567,6 @@ func uniqueNames(names []model.ParamName, des *formula.Design) error {
 		return errorf("two parameters would be called %s; rename a column", s)
 	}
 	return nil
-}
-
-// flatUnidentified warns about constant or duplicate columns whose
-// coefficients have a flat prior: the posterior is then improper.
-func flatUnidentified(b *Built) []string {
-	x := b.Design.X
-	if x == nil {
-		return nil
-	}
-	n, p := x.Dims()
-	var out []string
-	flat := func(j int) bool { return b.Linear.CoefPrior(j) == nil }
-	col := func(j int) []float64 { return mat.Col(nil, j, x) }
-	for j := 0; j < p; j++ {
-		if j == 0 && b.Design.Intercept {
-			continue
-		}
-		c := col(j)
-		constant := true
-		for i := 1; i < n; i++ {
-			if c[i] != c[0] {
-				constant = false
-				break
-			}
-		}
-		if constant && flat(j) && (b.Design.Intercept && flat(0) || c[0] == 0) {
-			out = append(out, fmt.Sprintf("coefficient %s is unidentified without a proper prior, and its prior is flat: the posterior is improper; give it one, e.g. --prior \"b[%s] ~ normal(0, 1)\"", b.Design.Names[j], b.Design.Names[j]))
-		}
-		for k := 0; k < j; k++ {
-			if flat(j) && flat(k) && slices.Equal(c, col(k)) {
-				out = append(out, fmt.Sprintf("coefficients %s and %s are unidentified without a proper prior, and their priors are flat: the posterior is improper", b.Design.Names[k], b.Design.Names[j]))
-			}
-		}
-	}
-	return out
 }
 
 // priorSet resolves priors: a user prior beats a default, and among user

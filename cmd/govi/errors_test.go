@@ -144,7 +144,7 @@ func TestUnidentifiedColumns(t *testing.T) {
 	}
 	r = goviRun(t, "fit", "--data", path, "--formula", "y ~ x + x_copy", "--family", "gaussian", "--quiet",
 		"--prior", "b ~ flat", "--prior", "Intercept ~ flat", "--max-iter", "300")
-	if !strings.Contains(r.stdout, "unidentified without a proper prior") || !strings.Contains(r.stdout, "improper") {
+	if r.code != exitData || !strings.Contains(r.stderr, "x and x_copy") || !strings.Contains(r.stderr, "improper") {
 		t.Errorf("flat priors on identical columns: %v", r)
 	}
 }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -277,13 +277,19 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interrupts()
 	defer stop()
 	prog := report.NewProgress(stderr, o.quiet, o.maxIter)
-	fit, out, err := b.Fit(ctx, o.runOptions(prog.Callback))
+	ro := o.runOptions(prog.Callback)
+	ro.Phase = prog.Phase
+	fit, out, err := b.Fit(ctx, ro)
+	prog.EndPhases()
 	if err != nil {
 		prog.Done("failed")
-		return withCode(exitFailure, err)
+		if errors.Is(err, govi.ErrInterrupted) {
+			return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("%w: nothing written", err)}
+		}
+		return withCode(exitCode(err), err)
 	}
 	res := out.Fit
 	prog.Done(res.Status.String())
@@ -294,7 +300,16 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 
 	report.PrintSummary(stdout, fit)
 	if o.out != "" {
-		if err := writeOutputs(o.out, fit, b.Spec); err != nil {
+		// After an interrupted fit its outputs are written whole (a
+		// second Ctrl-C exits at once); otherwise Ctrl-C stops writing.
+		wctx := ctx
+		if res.Status == optim.Canceled {
+			wctx = context.WithoutCancel(ctx)
+		}
+		if err := writeOutputs(wctx, o.out, fit, b.Spec); err != nil {
+			if wctx.Err() != nil {
+				return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted while writing to %s: nothing written", o.out)}
+			}
 			return withCode(exitFailure, err)
 		}
 		if !o.quiet {
@@ -309,7 +324,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	case res.Status == optim.Canceled:
 		where := ""
 		if o.out != "" {
-			where = "; outputs written to " + o.out + ", marked not converged"
+			where = "; outputs written to " + o.out + ", marked interrupted (not converged)"
 		}
 		return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted after %d iterations%s", res.Iterations, where)}
 	case res.Status == optim.Failed:

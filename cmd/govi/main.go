@@ -37,6 +37,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/govi-dev/govi"
 	"github.com/govi-dev/govi/data"
 	"github.com/govi-dev/govi/formula"
 	"github.com/govi-dev/govi/spec"
@@ -74,12 +75,17 @@ func exitCode(err error) int {
 		read   *data.Error
 		eval   *formula.EvalError
 		suit   *spec.DataError
+		limit  *govi.LimitError
 	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.Code
+	case errors.Is(err, govi.ErrInterrupted):
+		return exitInterrupted
+	case errors.As(err, &limit):
+		return exitUsage
 	case errors.As(err, &syntax), errors.As(err, &model), errors.As(err, &prior):
 		return exitUsage
 	case errors.As(err, &read), errors.As(err, &eval), errors.As(err, &suit):

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 
 	"github.com/govi-dev/govi/report"
@@ -12,47 +13,55 @@ import (
 )
 
 // checkOutDir checks, without creating anything lasting, that dir can be
-// created (if needed) and written.
+// created (if needed) and written, and that no output file is in the way.
 func checkOutDir(dir string) error {
-	d := filepath.Clean(dir)
-	for {
-		st, err := os.Stat(d)
-		if err == nil {
-			if !st.IsDir() {
-				if d == filepath.Clean(dir) {
-					return withCode(exitFailure, fmt.Errorf("--out %s: exists and is not a directory", dir))
-				}
-				return withCode(exitFailure, fmt.Errorf("--out %s: %s is not a directory", dir, d))
-			}
-			break
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return withCode(exitFailure, fmt.Errorf("--out %s: %w", dir, err))
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return withCode(exitFailure, fmt.Errorf("--out %s: no existing parent directory", dir))
-		}
-		d = parent
+	if err := report.CheckOutDir(dir, outputFiles); err != nil {
+		return withCode(exitFailure, fmt.Errorf("--out %s: %w", dir, err))
 	}
-	f, err := os.CreateTemp(d, ".govi-check-*")
-	if err != nil {
-		return withCode(exitFailure, fmt.Errorf("--out %s: cannot write in %s: %w", dir, d, err))
-	}
-	f.Close()
-	os.Remove(f.Name())
 	return nil
+}
+
+// interrupts returns a context canceled by the first Ctrl-C; a second
+// Ctrl-C exits at once with exit code 130.
+func interrupts() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt)
+	go func() {
+		if _, ok := <-ch; !ok {
+			return
+		}
+		cancel()
+		if _, ok := <-ch; ok {
+			fmt.Fprintln(os.Stderr, "govi: interrupted twice: exiting at once")
+			os.Exit(exitInterrupted)
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); close(ch); cancel() }
 }
 
 // outputFiles are the files a fit writes, in the order written; summary.json
 // comes last, so its presence means every file was written.
 var outputFiles = []string{"spec.json", "draws.csv", "elbo.csv", "elbo.svg", "marginals.svg", "summary.json"}
 
-// writeOutputs writes the fit's files to dir, each atomically.
-func writeOutputs(dir string, fit *report.Fit, sp *spec.Model) error {
+// writeOutputs writes the fit's files to dir, each atomically. On an
+// error or an interrupt (ctx) it removes the files it wrote, so that
+// either every output is there, whole, or none of this run's.
+func writeOutputs(ctx context.Context, dir string, fit *report.Fit, sp *spec.Model) (err error) {
+	if err := report.CheckFinite(fit); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	var written []string
+	defer func() {
+		if err != nil {
+			for _, p := range written {
+				os.Remove(p)
+			}
+		}
+	}()
 	js, err := sp.JSON()
 	if err != nil {
 		return err
@@ -64,6 +73,9 @@ func writeOutputs(dir string, fit *report.Fit, sp *spec.Model) error {
 		"summary.json": func(w io.Writer) error { return report.WriteSummaryJSON(w, fit) },
 	}
 	for _, name := range outputFiles {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		path := filepath.Join(dir, name)
 		switch name {
 		case "elbo.svg":
@@ -76,6 +88,7 @@ func writeOutputs(dir string, fit *report.Fit, sp *spec.Model) error {
 		if err != nil {
 			return err
 		}
+		written = append(written, path)
 	}
 	return nil
 }

@@ -75,8 +75,8 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		}
 		return withCode(exitFailure, bw.Flush())
 	}
-	if err := checkOutDir(filepath.Dir(o.out)); err != nil {
-		return err
+	if err := report.CheckOutDir(filepath.Dir(o.out), []string{filepath.Base(o.out)}); err != nil {
+		return withCode(exitFailure, fmt.Errorf("--out %s: %w", o.out, err))
 	}
 	if st, err := os.Stat(o.out); err == nil && st.IsDir() {
 		return withCode(exitFailure, fmt.Errorf("--out %s is a directory; give a file name", o.out))

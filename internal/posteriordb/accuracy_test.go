@@ -441,3 +441,30 @@ func locScale(q family.Family) (mean, sd []float64) {
 	}
 	return q.Mean(nil), sd
 }
+
+// TestVerdict holds issue 9's verdict to the reference: a fit that is
+// clearly off (some z > 0.25, or some sd ratio below 0.75 or above 1.33)
+// is never called reliable, and every full-rank fit that matches the
+// reference (z ≤ 0.1, sd ratios within 0.9–1.1) is. (The one mean-field
+// fit that matches, wells_dae_inter_model, is "use with care": its KL of
+// 0.19 nats is in the joint, see docs/accuracy.md.)
+func TestVerdict(t *testing.T) {
+	needShared(t)
+	for _, name := range Names() {
+		for _, fam := range families() {
+			t.Run(name+"/"+fam, func(t *testing.T) {
+				s := evaluate(t, name, fam).s
+				dg := s.Diag
+				off := s.MaxZ > 0.25 || s.MinR < 0.75 || s.MaxR > 1.33
+				right := s.MaxZ <= 0.1 && s.MinR >= 0.9 && s.MaxR <= 1.1
+				t.Logf("max z %.3f, r %.3f–%.3f: %s (%s)", s.MaxZ, s.MinR, s.MaxR, dg.Verdict, dg.VerdictReason)
+				if off && dg.Verdict == govi.Reliable {
+					t.Errorf("clearly off (max z %.3f, r %.3f–%.3f) but called reliable: %s", s.MaxZ, s.MinR, s.MaxR, dg.VerdictReason)
+				}
+				if right && fam == FullRank && dg.Verdict != govi.Reliable {
+					t.Errorf("matches the reference but called %s: %s", dg.Verdict, dg.VerdictReason)
+				}
+			})
+		}
+	}
+}

@@ -8,13 +8,19 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi"
+	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
 )
 
-// The two variational families, spelled as Stan's ADVI algorithms.
+// The two variational families, spelled as Stan's ADVI algorithms, and
+// govi's low-rank family (rank LowRankRank, or d − 1 when d is smaller).
 const (
 	FullRank  = "fullrank"
 	MeanField = "meanfield"
+	LowRank   = "lowrank"
+	// LowRankRank is the rank of the low-rank family, the command's
+	// default.
+	LowRankRank = 5
 )
 
 // Families lists FullRank and MeanField.
@@ -30,6 +36,8 @@ func Fit(ctx context.Context, p *Posterior, fam string, seed uint64) (*govi.Resu
 		q = family.NewFullRank(p.Model.Dim())
 	case MeanField:
 		q = family.NewMeanField(p.Model.Dim())
+	case LowRank:
+		q = family.NewLowRank(p.Model.Dim(), max(1, min(LowRankRank, p.Model.Dim()-1)))
 	default:
 		return nil, fmt.Errorf("posteriordb: unknown family %q", fam)
 	}
@@ -122,11 +130,19 @@ func Evaluate(ctx context.Context, p *Posterior, ref *Reference, fam string, opt
 		LogP:  ds.LogP[:k],
 		LogQ:  ds.LogQ[:k],
 	}
-	s.Diag, err = govi.Diagnose(sub, govi.DiagnoseOptions{MeanField: fam == MeanField, Centered: p.Centered})
+	s.Diag, err = govi.Diagnose(sub, govi.DiagnoseOptions{MeanField: fam == MeanField, Centered: p.Centered,
+		ExactELBO: res.ELBO, ELBOIsExact: isQuadrature(govi.Auto(p.Model, opt.Seed).Estimator)})
 	if err != nil {
 		return nil, fmt.Errorf("posteriordb: %s %s: %w", p.Name, fam, err)
 	}
 	return s, nil
+}
+
+// isQuadrature reports whether est computes the ELBO without Monte Carlo
+// error.
+func isQuadrature(est elbo.Estimator) bool {
+	_, ok := est.(*elbo.Quadrature)
+	return ok
 }
 
 // score compares the draws' means and sds with the reference's.
