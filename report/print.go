@@ -178,7 +178,11 @@ func secs2(x float64) string {
 // approxLine describes the approximation, estimator and optimizer.
 func approxLine(f *Fit) string {
 	var parts []string
-	if f.Approx != "" {
+	switch f.Approx {
+	case "":
+	case "mixture":
+		parts = append(parts, "quadrature mixture over the hyperparameters of full-rank Gaussians")
+	default:
 		parts = append(parts, f.Approx+" Gaussian")
 	}
 	if f.Estimator != "" {

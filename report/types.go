@@ -107,7 +107,7 @@ type Fit struct {
 	Family    string // likelihood family, e.g. "bernoulli"
 	Link      string // link function, e.g. "logit"
 	Formula   string // model formula, e.g. "switch ~ dist100 + arsenic"
-	Approx    string // "fullrank" or "meanfield"
+	Approx    string // a family name (family.Names) or "mixture"
 	Estimator string // ELBO estimator: "quadrature" or "mc"
 	Optimizer string // optimizer name, e.g. "lbfgs" or "adam"
 

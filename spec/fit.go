@@ -22,7 +22,8 @@ import (
 // fits both the non-centered and the centered group effects, which give
 // the same posterior in other coordinates so that their ELBOs compare,
 // keeps the fit with the higher ELBO and says which in a note; b.Spec and
-// b.Linear then describe the kept one.
+// b.Linear then describe the kept one. A mixture fit (see govi.FitMixture)
+// is the same under either parameterization and is fitted once.
 func (b *Built) Fit(ctx context.Context, opt govi.RunOptions) (*report.Fit, *govi.Outcome, error) {
 	groups := len(b.Design.Groups) > 0
 	if !groups || (b.Spec.Parameterization != "" && b.Spec.Parameterization != "auto") {
@@ -31,6 +32,12 @@ func (b *Built) Fit(ctx context.Context, opt govi.RunOptions) (*report.Fit, *gov
 	fit, out, err := b.fit(ctx, opt, true)
 	if err != nil || ctx.Err() != nil || out.Fit.Status == optim.Canceled {
 		return fit, out, err
+	}
+	if out.Approx == "mixture" {
+		// The mixture's components are full-rank Gaussians given ψ, and the
+		// two parameterizations are linear maps of each other given ψ: the
+		// centered fit would be the same distribution.
+		return fit, out, nil
 	}
 	c, err := b.withCentered()
 	if err != nil {

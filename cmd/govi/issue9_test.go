@@ -111,10 +111,15 @@ func TestBadInputNoOutput(t *testing.T) {
 // --parameterization auto (the default with group terms) fits both and
 // keeps the higher ELBO: the non-centered eight schools, whose centered
 // fit is clearly worse; spec.json records the one kept, and the advice
-// never sends the user to the other.
+// never sends the user to the other. The mixture (the default approx
+// here) is the same under both and is fitted once.
 func TestParameterizationAuto(t *testing.T) {
+	mix := mustRun(t, "fit", "--example", "eight_schools", "--out", filepath.Join(t.TempDir(), "mix"), "--quiet")
+	if strings.Contains(mix.stdout, "kept the") || !strings.Contains(mix.stdout, "quadrature mixture") {
+		t.Errorf("the mixture fitted under both parameterizations:\n%s", mix.stdout)
+	}
 	out := filepath.Join(t.TempDir(), "out")
-	r := mustRun(t, "fit", "--example", "eight_schools", "--out", out, "--quiet")
+	r := mustRun(t, "fit", "--example", "eight_schools", "--approx", "fullrank", "--out", out, "--quiet")
 	if !strings.Contains(r.stdout, "kept the non-centered ones") {
 		t.Errorf("no note on the parameterization kept:\n%s", r.stdout)
 	}
