@@ -15,6 +15,7 @@ import (
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/model"
 	"github.com/govi-dev/govi/optim"
+	"github.com/govi-dev/govi/stream"
 )
 
 // DefaultDraws is the number of draws Run takes when RunOptions.Draws is
@@ -41,8 +42,27 @@ type RunOptions struct {
 	Optim optim.Settings
 	// Seed keys Auto's choice, the draws and the resampling.
 	Seed uint64
-	// Draws is the number of draws from q; zero means DefaultDraws.
+	// Draws is the number of draws from q. Zero chooses it (AutoDraws):
+	// DefaultDraws when the diagnostics at that many draws are cheap, and
+	// otherwise as many as keep the diagnostics' cost below the fit's.
 	Draws int
+	// BatchSize, when positive, fits by minibatch (stochastic) variational
+	// inference with batches of BatchSize rows: for a model.Predictors
+	// model with a family that has natural-gradient steps, stochastic
+	// natural-gradient steps on quadrature batches
+	// (optim.StochasticNatural); otherwise Adam on the batches' ELBO
+	// gradients. With Source set it defaults to stream.DefaultBatch.
+	BatchSize int
+	// Epochs bounds the passes over the data of a minibatch fit; zero
+	// means the optimizer's iteration limit (Optim.MaxIter), which counts
+	// batches.
+	Epochs int
+	// Source, when not nil, holds the rows of m, a model.Predictors whose
+	// own rows only stand for the layout (for data larger than memory,
+	// read block by block; see package stream and spec.Stream). The fit
+	// is then a minibatch fit over Source and the diagnostics take one
+	// more pass over it.
+	Source stream.Source
 	// Resample replaces the draws by as many draws resampled with the
 	// Pareto-smoothed importance weights, as rstan's vb does with
 	// importance_resampling = TRUE.
@@ -90,6 +110,12 @@ type Outcome struct {
 	Unreliable bool
 	// DrawTime is the time taken to draw and diagnose.
 	DrawTime time.Duration
+	// Epochs and Rows are the passes begun and the rows evaluated by a
+	// minibatch fit (zero otherwise).
+	Epochs, Rows int
+	// DrawsChosen reports that Run chose the number of draws (Draws was
+	// zero); Notes says so when it is below DefaultDraws.
+	DrawsChosen bool
 	// Warnings and Notes are for the user, one sentence (or short
 	// paragraph) each: warnings call for action, notes explain.
 	Warnings, Notes []string
@@ -113,7 +139,15 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 		return nil, err
 	}
 	est, method := opt.Estimator, opt.Method
+	var mb *minibatch
 	switch {
+	case opt.Source != nil || opt.BatchSize > 0:
+		if mb, err = newMinibatch(m, q, opt); err != nil {
+			return nil, err
+		}
+		defer mb.close()
+		est, method = mb.est, mb.method
+		opt.Optim = mb.settings(opt.Optim)
 	case est == nil && method == nil:
 		ch := Auto(m, opt.Seed)
 		if err := ch.Apply(ctx, q); err != nil {
@@ -135,17 +169,45 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 		res.Status = optim.Canceled
 	}
 	out := &Outcome{Fit: res, Estimator: est, Method: method, EstimatorName: EstimatorName(est), MethodName: fmt.Sprint(method)}
+	rowsFit := res.Evals * rowsOf(m)
+	if mb != nil {
+		if err := mb.err(); err != nil {
+			return nil, err
+		}
+		out.Epochs, out.Rows = mb.epochCount(), mb.rows()
+		rowsFit = out.Rows
+		out.EstimatorName = "quadrature, minibatches of " + fmt.Sprint(mb.size)
+		if mb.src != nil {
+			out.EstimatorName += " (streamed)"
+		}
+	}
 
 	start := time.Now()
 	n := opt.Draws
 	if n <= 0 {
-		n = DefaultDraws
+		rows := rowsOf(m)
+		if opt.Source != nil {
+			rows = opt.Source.NumRows()
+		}
+		n = AutoDraws(m, res.Family, rows, rowsFit, opt.Source != nil)
+		out.DrawsChosen = true
+		if n < DefaultDraws {
+			out.Notes = append(out.Notes, fmt.Sprintf("the diagnostics use %d draws, as many as cost no more than the fit (--draws N for more)", n))
+		}
 	}
 	c := opt.Constrainer
 	if c == nil {
 		c, _ = m.(model.Constrainer)
 	}
-	ds := Sample(m, res.Family, c, n, opt.Seed)
+	var ds *DrawSet
+	if opt.Source != nil {
+		pm := m.(model.Predictors) // newMinibatch checked
+		if ds, err = SampleSource(opt.Source, pm, res.Family, c, n, opt.Seed); err != nil {
+			return nil, err
+		}
+	} else {
+		ds = Sample(m, res.Family, c, n, opt.Seed)
+	}
 	out.Draws = ds
 	theta := res.Family.Mean(nil)
 	out.Mean = make([]float64, len(ds.Names))
