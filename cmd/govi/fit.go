@@ -68,7 +68,7 @@ func parseFitFlags(args []string, stdout io.Writer) (*fitOptions, error) {
 	fs.Float64Var(&o.tolRelObj, "tol-rel-obj", 0, "")
 	fs.Float64Var(&o.rate, "rate", 0, "")
 	fs.Uint64Var(&o.seed, "seed", 1, "")
-	fs.IntVar(&o.draws, "draws", 4000, "")
+	fs.IntVar(&o.draws, "draws", 0, "")
 	fs.BoolVar(&o.resample, "importance-resampling", false, "")
 	fs.StringVar(&o.out, "out", "", "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
@@ -123,7 +123,7 @@ func (o *fitOptions) checkAlgorithm() error {
 		return usageErrorf("--rank must be at least 1, not %d", o.rank)
 	case o.mcDraws < 1:
 		return usageErrorf("--mc-draws must be at least 1, not %d", o.mcDraws)
-	case o.draws < 10:
+	case o.set["draws"] && o.draws < 10:
 		return usageErrorf("--draws must be at least 10, not %d", o.draws)
 	case o.maxIter < 0:
 		return usageErrorf("--max-iter must be positive (or 0 for the optimizer's default), not %d", o.maxIter)
