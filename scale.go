@@ -21,7 +21,7 @@ const MinDraws = 250
 const (
 	likCost       = 20
 	readCost      = 40
-	cheapDiagWork = 2e8 // diagnostics below this many operations keep DefaultDraws
+	cheapDiagWork = 2e9 // diagnostics below this many operations keep DefaultDraws
 )
 
 // AutoDraws returns the number of draws Run takes when RunOptions.Draws is
@@ -37,7 +37,7 @@ const (
 // diagnostics 2c + ℓ (its share of the blocked product X Θᵀ and one
 // likelihood evaluation), and a streamed file adds the reading of each
 // pass. The count is DefaultDraws when DefaultDraws draws are cheap
-// (under 2·10⁸ operations, about a tenth of a second: every small data
+// (under 2·10⁹ operations, about a second of one core: every small data
 // set), and otherwise the number of draws whose cost equals the fit's,
 // within [MinDraws, DefaultDraws]. The rule counts work instead of timing
 // it, so the same seed gives the same draws on any machine. Models that are

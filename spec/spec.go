@@ -64,6 +64,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 
@@ -294,7 +295,10 @@ func (m *Model) PredictColumns() (need, response []string, err error) {
 type Built struct {
 	// Linear is the model to fit.
 	Linear *model.Linear
-	// Design is the evaluated formula (uncentered).
+	// Design is the evaluated formula. When Spec.Centers is set (an
+	// intercept, predictors centered), the columns of Design.X after the
+	// intercept hold x − center: they are centered in place, which saves a
+	// copy of the design matrix.
 	Design *formula.Design
 	// Spec is the description used: the input with every prior made
 	// explicit (defaults resolved) and the recipe and centers filled in.
@@ -379,22 +383,7 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 		return nil, err
 	}
 	out := &Built{Design: des, Warnings: warns, Family: fam, Source: fr.Source}
-	x := des.X
-	if des.Intercept && !m.NoCenter && x != nil {
-		_, p := x.Dims()
-		out.centers = make([]float64, p)
-		xc := mat.DenseCopyOf(x)
-		for j := 1; j < p; j++ {
-			col := mat.Col(nil, j, x)
-			mean := stat.Mean(col, nil)
-			out.centers[j] = mean
-			for i := range col {
-				xc.Set(i, j, col[i]-mean)
-			}
-		}
-		x = xc
-	}
-	terms := model.Terms{Lik: l, X: x, Names: coefNames(des.Names), Offset: des.Offset}
+	terms := model.Terms{Lik: l, X: des.X, Names: coefNames(des.Names), Offset: des.Offset}
 	for _, gt := range des.Groups {
 		terms.Groups = append(terms.Groups, model.Group{
 			Name: gt.Group, Coef: gt.Coef, Levels: gt.Levels, Index: gt.Index, Value: gt.Value,
@@ -424,6 +413,10 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	for g, gt := range des.Groups {
 		terms.Groups[g].SD = pr.get("sd", gt.Group, gt.Coef)
 	}
+	out.Warnings = append(out.Warnings, flatUnidentified(des, terms.Coef)...)
+	if des.Intercept && !m.NoCenter && des.X != nil {
+		out.centers = centerColumns(des.X)
+	}
 	lin, err := model.NewLinear(terms)
 	if err != nil {
 		return nil, err
@@ -431,7 +424,6 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	out.Linear = lin
 	out.Names = model.Strings(out.Params)
 	out.Priors = pr.used
-	out.Warnings = append(out.Warnings, flatUnidentified(out)...)
 	sp := *m
 	sp.Priors = pr.used
 	sp.Recipe = des.Recipe()
@@ -496,19 +488,39 @@ func uniqueNames(names []model.ParamName, des *formula.Design) error {
 	return nil
 }
 
+// centerColumns subtracts from every column of x but the first (the
+// intercept) its mean, in place, and returns the means (0 for the first).
+// One pass over the rows, in row order, so the design is not copied.
+func centerColumns(x *mat.Dense) []float64 {
+	n, p := x.Dims()
+	sum := make([]float64, p)
+	for i := 0; i < n; i++ {
+		floats.Add(sum, x.RawRowView(i))
+	}
+	centers := make([]float64, p)
+	for j := 1; j < p; j++ {
+		centers[j] = sum[j] / float64(n)
+	}
+	for i := 0; i < n; i++ {
+		floats.Sub(x.RawRowView(i), centers)
+	}
+	return centers
+}
+
 // flatUnidentified warns about constant or duplicate columns whose
-// coefficients have a flat prior: the posterior is then improper.
-func flatUnidentified(b *Built) []string {
-	x := b.Design.X
+// coefficients have a flat prior (a nil entry of coef): the posterior is
+// then improper.
+func flatUnidentified(des *formula.Design, coef []model.Prior) []string {
+	x := des.X
 	if x == nil {
 		return nil
 	}
 	n, p := x.Dims()
 	var out []string
-	flat := func(j int) bool { return b.Linear.CoefPrior(j) == nil }
+	flat := func(j int) bool { return coef[j] == nil }
 	col := func(j int) []float64 { return mat.Col(nil, j, x) }
 	for j := 0; j < p; j++ {
-		if j == 0 && b.Design.Intercept {
+		if j == 0 && des.Intercept {
 			continue
 		}
 		c := col(j)
@@ -519,12 +531,12 @@ func flatUnidentified(b *Built) []string {
 				break
 			}
 		}
-		if constant && flat(j) && (b.Design.Intercept && flat(0) || c[0] == 0) {
-			out = append(out, fmt.Sprintf("coefficient %s is unidentified without a proper prior, and its prior is flat: the posterior is improper; give it one, e.g. --prior \"b[%s] ~ normal(0, 1)\"", b.Design.Names[j], b.Design.Names[j]))
+		if constant && flat(j) && (des.Intercept && flat(0) || c[0] == 0) {
+			out = append(out, fmt.Sprintf("coefficient %s is unidentified without a proper prior, and its prior is flat: the posterior is improper; give it one, e.g. --prior \"b[%s] ~ normal(0, 1)\"", des.Names[j], des.Names[j]))
 		}
 		for k := 0; k < j; k++ {
 			if flat(j) && flat(k) && slices.Equal(c, col(k)) {
-				out = append(out, fmt.Sprintf("coefficients %s and %s are unidentified without a proper prior, and their priors are flat: the posterior is improper", b.Design.Names[k], b.Design.Names[j]))
+				out = append(out, fmt.Sprintf("coefficients %s and %s are unidentified without a proper prior, and their priors are flat: the posterior is improper", des.Names[k], des.Names[j]))
 			}
 		}
 	}

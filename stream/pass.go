@@ -3,8 +3,7 @@ package stream
 import (
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi/elbo"
@@ -81,9 +80,12 @@ const logLikRows = 256
 // LogLik adds to dst[s] the log likelihood Σᵢ ℓᵢ(ηᵢ(θₛ), aₛ) of every row
 // of src at each draw θₛ, the rows of theta (S × d, in the coordinates of
 // the model whose rows src holds). For each block of rows it forms the
-// linear predictors of all draws at once, E = X_B Θ_denseᵀ (rows × S,
-// through gonum's BLAS), adds the offsets and the group terms, and sums the
-// likelihood over rows per draw, draws split among the cores. Each draw's
+// linear predictors of all draws at once, E = X_B Θ_denseᵀ (rows × S),
+// as dot products through gonum's assembly kernels, draws split among the
+// cores so that each core's draws stay in cache while the rows stream
+// past (a general matrix product through gonum's BLAS measured slower:
+// it writes E out and reads it back), adds the offsets and the group
+// terms, and sums the likelihood over rows per draw. Each draw's
 // sum runs over the rows in order, so the result does not depend on
 // GOMAXPROCS.
 func LogLik(src Source, theta *mat.Dense, dst []float64) error {
@@ -104,11 +106,8 @@ type logLikTask struct {
 	S, d   int
 	lay    *model.Layout
 	p      int
-	bt     []float64   // Θ_denseᵀ, p × S
 	aux    [][]float64 // per draw
 	tau    [][]float64 // per term, per draw (nil for unscaled terms)
-	x      []float64   // the rows' X, R × p
-	eta    []float64   // R × S
 	rows   []int       // the rows of Layout in the current product
 	chunks int
 	grp    parallel.Group
@@ -124,13 +123,6 @@ func (t *logLikTask) prepare(lay *model.Layout) {
 	S := t.S
 	if lay.X != nil {
 		_, t.p = lay.X.Dims()
-	}
-	t.bt = make([]float64, t.p*S)
-	for s := 0; s < S; s++ {
-		row := t.theta.RawRowView(s)
-		for j := 0; j < t.p; j++ {
-			t.bt[j*S+s] = row[lay.DenseAt+j]
-		}
 	}
 	t.aux = make([][]float64, S)
 	for s := range t.aux {
@@ -148,8 +140,6 @@ func (t *logLikTask) prepare(lay *model.Layout) {
 			}
 		}
 	}
-	t.x = make([]float64, logLikRows*max(t.p, 1))
-	t.eta = make([]float64, logLikRows*S)
 	t.chunks = parallel.Chunks(S, 16, 64)
 }
 
@@ -163,63 +153,47 @@ func (t *logLikTask) block(b *Block) {
 		for r := lo; r < hi; r++ {
 			t.rows = append(t.rows, b.Row(r))
 		}
-		t.product()
 		t.grp.Run(t, t.chunks)
 	}
 }
 
-// product forms η for the current rows and every draw.
-func (t *logLikTask) product() {
-	lay, S, R := t.lay, t.S, len(t.rows)
-	eta := t.eta[:R*S]
-	if t.p > 0 {
-		for r, i := range t.rows {
-			copy(t.x[r*t.p:(r+1)*t.p], lay.X.RawRowView(i))
-		}
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
-			blas64.General{Rows: R, Cols: t.p, Stride: t.p, Data: t.x[:R*t.p]},
-			blas64.General{Rows: t.p, Cols: S, Stride: S, Data: t.bt},
-			0, blas64.General{Rows: R, Cols: S, Stride: S, Data: eta})
-	} else {
-		clear(eta)
-	}
-	for r, i := range t.rows {
-		e := eta[r*S : (r+1)*S]
-		if lay.Offset != nil {
-			o := lay.Offset[i]
-			for s := range e {
-				e[s] += o
-			}
-		}
-		for k := range lay.Terms {
-			term := &lay.Terms[k]
-			v := 1.0
-			if term.Value != nil {
-				v = term.Value[i]
-			}
-			at := term.At + term.Index[i]
-			tau := t.tau[k]
-			for s := range e {
-				c := v * t.theta.At(s, at)
-				if tau != nil {
-					c *= tau[s]
-				}
-				e[s] += c
-			}
-		}
-	}
-}
-
-// Do sums the likelihood of the current rows for draw chunk c.
+// Do adds the likelihood of the current rows for draw chunk c: for each
+// row, the linear predictor of each draw of the chunk (a dot product of
+// the row with the draw's coefficients, whose rows stay in cache across
+// the block's rows), then the likelihood.
 func (t *logLikTask) Do(_, c int) {
 	lo, hi := parallel.Range(t.S, t.chunks, c)
-	S := t.S
-	lik := t.lay.Lik
+	lay := t.lay
+	lik := lay.Lik
+	da, p := lay.DenseAt, t.p
 	dst := t.dst[lo:hi]
-	for r, i := range t.rows {
-		e := t.eta[r*S+lo : r*S+hi]
+	for _, i := range t.rows {
+		var x []float64
+		if p > 0 {
+			x = lay.X.RawRowView(i)
+		}
+		off := 0.0
+		if lay.Offset != nil {
+			off = lay.Offset[i]
+		}
 		for s := range dst {
-			l, _, _ := lik.LogLik(i, e[s], t.aux[lo+s], nil)
+			th := t.theta.RawRowView(lo + s)
+			eta := off
+			if p > 0 {
+				eta += floats.Dot(x, th[da:da+p])
+			}
+			for k := range lay.Terms {
+				term := &lay.Terms[k]
+				v := th[term.At+term.Index[i]]
+				if term.Value != nil {
+					v *= term.Value[i]
+				}
+				if tau := t.tau[k]; tau != nil {
+					v *= tau[lo+s]
+				}
+				eta += v
+			}
+			l, _, _ := lik.LogLik(i, eta, t.aux[lo+s], nil)
 			dst[s] += l
 		}
 	}

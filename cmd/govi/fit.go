@@ -271,6 +271,8 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	dropped, rows := fr.Dropped, fr.Rows
+	fr = nil // the columns are in the model now: let them go
 	if o.out != "" {
 		if err := checkOutDir(o.out); err != nil {
 			return err
@@ -287,9 +289,9 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	}
 	res := out.Fit
 	prog.Done(res.Status.String())
-	if fr.Dropped > 0 {
+	if dropped > 0 {
 		cols, _ := m.Columns()
-		fit.Warnings = append([]string{fmt.Sprintf("--drop-missing dropped %d of %d rows with missing values in %s", fr.Dropped, fr.Rows+fr.Dropped, strings.Join(cols, ", "))}, fit.Warnings...)
+		fit.Warnings = append([]string{fmt.Sprintf("--drop-missing dropped %d of %d rows with missing values in %s", dropped, rows+dropped, strings.Join(cols, ", "))}, fit.Warnings...)
 	}
 
 	report.PrintSummary(stdout, fit)
