@@ -32,6 +32,9 @@ type Options struct {
 	// whatever their content, e.g. numeric codes "01", "02". Names that are
 	// not in the header are ignored.
 	Categorical []string
+	// ChunkBytes is the size of the chunks OpenCSV cuts a file into (whole
+	// records of about that many bytes); 0 means 4 MB.
+	ChunkBytes int
 }
 
 // ReadFile reads the CSV file at path (see [ReadCSV]); path names the data

@@ -360,6 +360,21 @@ var _ model.Constrainer = (*Built)(nil)
 // the response is outside the family's support, and a *PriorError for a
 // prior aimed at something the model does not have.
 func (m *Model) Build(fr *data.Frame) (*Built, error) {
+	return m.build(fr, nil)
+}
+
+// designStats are the statistics of the data that the default priors and
+// the centering take: the mean and sd of y and the mean and sd of every
+// column of X (sds with n − 1).
+type designStats struct {
+	meanY, sdY   float64
+	meanX, sdX   []float64
+	haveX, haveY bool
+}
+
+// build is Build with the statistics of the whole data when st is not nil
+// (fr is then one chunk of it, Model.Stream).
+func (m *Model) build(fr *data.Frame, st *designStats) (*Built, error) {
 	fam, err := m.check()
 	if err != nil {
 		return nil, err
@@ -394,7 +409,10 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	if err := uniqueNames(out.Params, des); err != nil {
 		return nil, err
 	}
-	pr, err := m.resolvePriors(fam, des, l)
+	if st == nil {
+		st = statsOf(des)
+	}
+	pr, err := m.resolvePriors(fam, des, l, st)
 	if err != nil {
 		return nil, err
 	}
@@ -415,7 +433,7 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	}
 	out.Warnings = append(out.Warnings, flatUnidentified(des, terms.Coef)...)
 	if des.Intercept && !m.NoCenter && des.X != nil {
-		out.centers = centerColumns(des.X)
+		out.centers = centerColumns(des.X, st.meanX)
 	}
 	lin, err := model.NewLinear(terms)
 	if err != nil {
@@ -488,19 +506,45 @@ func uniqueNames(names []model.ParamName, des *formula.Design) error {
 	return nil
 }
 
-// centerColumns subtracts from every column of x but the first (the
-// intercept) its mean, in place, and returns the means (0 for the first).
-// One pass over the rows, in row order, so the design is not copied.
-func centerColumns(x *mat.Dense) []float64 {
+// statsOf returns the statistics of an evaluated formula: one pass over
+// the rows of X for the column means, one for the sds.
+func statsOf(des *formula.Design) *designStats {
+	st := &designStats{}
+	if y := des.Response; y != nil {
+		st.meanY, st.sdY, st.haveY = stat.Mean(y, nil), stat.StdDev(y, nil), true
+	}
+	x := des.X
+	if x == nil {
+		return st
+	}
 	n, p := x.Dims()
-	sum := make([]float64, p)
+	st.haveX = true
+	st.meanX = make([]float64, p)
 	for i := 0; i < n; i++ {
-		floats.Add(sum, x.RawRowView(i))
+		floats.Add(st.meanX, x.RawRowView(i))
 	}
-	centers := make([]float64, p)
-	for j := 1; j < p; j++ {
-		centers[j] = sum[j] / float64(n)
+	floats.Scale(1/float64(n), st.meanX)
+	ss := make([]float64, p)
+	for i := 0; i < n; i++ {
+		for j, v := range x.RawRowView(i) {
+			d := v - st.meanX[j]
+			ss[j] += d * d
+		}
 	}
+	st.sdX = make([]float64, p)
+	for j := range ss {
+		st.sdX[j] = math.Sqrt(ss[j] / float64(n-1))
+	}
+	return st
+}
+
+// centerColumns subtracts from every column of x but the first (the
+// intercept) its mean, in place, and returns the centers (0 for the
+// first). One pass over the rows, so the design is not copied.
+func centerColumns(x *mat.Dense, mean []float64) []float64 {
+	n, _ := x.Dims()
+	centers := slices.Clone(mean)
+	centers[0] = 0
 	for i := 0; i < n; i++ {
 		floats.Sub(x.RawRowView(i), centers)
 	}
@@ -580,16 +624,16 @@ func round3(x float64) float64 {
 	return r
 }
 
-func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likelihood) (*priorSet, error) {
+func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likelihood, st *designStats) (*priorSet, error) {
 	y := des.Response
 	sy := 1.0 // s_y: the response scale of gaussian-like families
 	if fam.ScaleY {
-		sy = stat.StdDev(y, nil)
+		sy = st.sdY
 	}
 	var defs []Prior
 	if des.Intercept {
 		if fam.ScaleY {
-			defs = append(defs, Prior{Class: "Intercept", Prior: fmt.Sprintf("normal(%s, %s)", num3(stat.Mean(y, nil)), num(round3(2.5*sy)))})
+			defs = append(defs, Prior{Class: "Intercept", Prior: fmt.Sprintf("normal(%s, %s)", num3(st.meanY), num(round3(2.5*sy)))})
 		} else {
 			defs = append(defs, Prior{Class: "Intercept", Prior: "normal(0, 2.5)"})
 		}
@@ -599,7 +643,7 @@ func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likeliho
 			continue
 		}
 		scale := 2.5 * sy
-		if sx := stat.StdDev(mat.Col(nil, j, des.X), nil); sx > 0 {
+		if sx := st.sdX[j]; sx > 0 {
 			scale /= sx
 		}
 		defs = append(defs, Prior{Class: "b", Coef: name, Prior: fmt.Sprintf("normal(0, %s)", num(round3(scale)))})
@@ -607,7 +651,12 @@ func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likeliho
 	for _, a := range l.Aux() {
 		for _, ap := range fam.Aux {
 			if ap.Name == a {
-				defs = append(defs, Prior{Class: a, Prior: ap.Default(y)})
+				switch {
+				case ap.DefaultSD == nil:
+					defs = append(defs, Prior{Class: a, Prior: ap.Default(y)})
+				default:
+					defs = append(defs, Prior{Class: a, Prior: ap.DefaultSD(st.sdY)})
+				}
 			}
 		}
 	}
