@@ -296,3 +296,31 @@ func (t *CSV) ReadChunks(ks []int) (*Frame, error) {
 
 // Close implements Chunked.
 func (t *CSV) Close() error { return t.f.Close() }
+
+// MemoryEstimate returns about how many bytes reading the file at path
+// into memory and fitting it takes: twice its size (a numeric cell of 8 to
+// 20 characters becomes an 8-byte number in the columns read and once more
+// in the design matrix), which the command compares with its memory
+// budget to choose the streaming path.
+func MemoryEstimate(path string) (int64, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, &Error{File: path, Err: err}
+	}
+	return 2 * st.Size(), nil
+}
+
+// DefaultMemory returns the default memory budget: half of the machine's
+// memory (MemTotal in /proc/meminfo), or 4 GiB where that is unknown.
+func DefaultMemory() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			var kb int64
+			if n, _ := fmt.Sscanf(line, "MemTotal: %d kB", &kb); n == 1 && kb > 0 {
+				return kb << 10 / 2
+			}
+		}
+	}
+	return 4 << 30
+}

@@ -40,6 +40,8 @@ type fitOptions struct {
 	spec, example                string
 	nu, tolRelObj, rate          float64
 	categorical                  commaList
+	batchSize, epochs            int
+	memory                       string
 	set                          map[string]bool
 }
 
@@ -70,6 +72,9 @@ func parseFitFlags(args []string, stdout io.Writer) (*fitOptions, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "")
 	fs.IntVar(&o.draws, "draws", 0, "")
 	fs.BoolVar(&o.resample, "importance-resampling", false, "")
+	fs.IntVar(&o.batchSize, "batch-size", 0, "")
+	fs.IntVar(&o.epochs, "epochs", 0, "")
+	fs.StringVar(&o.memory, "memory", "", "")
 	fs.StringVar(&o.out, "out", "", "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
 	done, err := parseFlags(fs, args, fitHelp, stdout)
@@ -137,6 +142,15 @@ func (o *fitOptions) checkAlgorithm() error {
 		return usageErrorf("--rate must be positive, not %g", o.rate)
 	case o.set["nu"] && !(o.nu > 0 && !math.IsInf(o.nu, 0)):
 		return usageErrorf("--nu must be a positive number, not %g", o.nu)
+	case o.set["batch-size"] && o.batchSize < 1, o.set["epochs"] && o.epochs < 1:
+		return usageErrorf("--batch-size and --epochs must be at least 1")
+	case (o.set["batch-size"] || o.set["epochs"]) && (o.set["estimator"] || o.set["optimizer"]):
+		return usageErrorf("--batch-size and --epochs choose the minibatch fit: drop --estimator and --optimizer")
+	}
+	if o.memory != "" {
+		if _, err := parseBytes(o.memory); err != nil {
+			return usageErrorf("--memory %q: %v", o.memory, err)
+		}
 	}
 	return nil
 }
@@ -235,7 +249,7 @@ func (o *fitOptions) read(m *spec.Model, src source) (*data.Frame, error) {
 
 // runOptions returns the pipeline's options for the flags.
 func (o *fitOptions) runOptions(progress func(optim.Progress) error) govi.RunOptions {
-	r := govi.RunOptions{Family: o.approx, Rank: o.rank, Seed: o.seed, Draws: o.draws, Resample: o.resample,
+	r := govi.RunOptions{Family: o.approx, Rank: o.rank, Seed: o.seed, Draws: o.draws, Resample: o.resample, Epochs: o.epochs, BatchSize: o.batchSize,
 		Optim: optim.Settings{MaxIter: o.maxIter, TolRelObj: o.tolRelObj, Callback: progress}}
 	switch {
 	case o.estimator == "mc":
@@ -254,6 +268,60 @@ func (o *fitOptions) runOptions(progress func(optim.Progress) error) govi.RunOpt
 	return r
 }
 
+// streaming reports whether to fit from the file in chunks: --batch-size
+// with a file, or a file that would not fit the memory budget (--memory,
+// default half the machine's memory), said on stderr.
+func (o *fitOptions) streaming(src source, stderr io.Writer) (bool, error) {
+	if src.example != nil || o.data == "" {
+		return false, nil
+	}
+	if o.set["batch-size"] {
+		return true, nil
+	}
+	need, err := data.MemoryEstimate(o.data)
+	if err != nil {
+		return false, err
+	}
+	budget := data.DefaultMemory()
+	if o.memory != "" {
+		budget, _ = parseBytes(o.memory)
+	}
+	if need <= budget {
+		return false, nil
+	}
+	if !o.quiet {
+		fmt.Fprintf(stderr, "govi: %s needs about %s in memory, more than --memory %s: streaming it in chunks (minibatch fit)\n", o.data, formatBytes(need), formatBytes(budget))
+	}
+	return true, nil
+}
+
+// fitStream fits from the file in chunks.
+func (o *fitOptions) fitStream(ctx context.Context, m *spec.Model, progress func(optim.Progress) error) (*report.Fit, *govi.Outcome, *spec.Model, error) {
+	cols, err := m.Columns()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tab, err := data.OpenCSV(o.data, data.Options{DropMissing: o.dropMissing, Columns: cols, Categorical: o.categorical})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer tab.Close()
+	s, err := m.Stream(tab)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if o.out != "" {
+		if err := checkOutDir(o.out); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	fit, out, err := s.Fit(ctx, o.runOptions(progress))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return fit, out, s.Spec, nil
+}
+
 func runFit(args []string, stdout, stderr io.Writer) error {
 	o, err := parseFitFlags(args, stdout)
 	if o == nil || err != nil {
@@ -262,6 +330,22 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	m, src, err := o.model()
 	if err != nil {
 		return err
+	}
+	streamed, err := o.streaming(src, stderr)
+	if err != nil {
+		return err
+	}
+	if streamed {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		prog := report.NewProgress(stderr, o.quiet, o.maxIter)
+		fit, out, sp, err := o.fitStream(ctx, m, prog.Callback)
+		if err != nil {
+			prog.Done("failed")
+			return err
+		}
+		prog.Done(out.Fit.Status.String())
+		return o.finish(fit, out, sp, stdout, stderr)
 	}
 	fr, err := o.read(m, src)
 	if err != nil {
@@ -294,9 +378,16 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		fit.Warnings = append([]string{fmt.Sprintf("--drop-missing dropped %d of %d rows with missing values in %s", dropped, rows+dropped, strings.Join(cols, ", "))}, fit.Warnings...)
 	}
 
+	return o.finish(fit, out, b.Spec, stdout, stderr)
+}
+
+// finish prints the summary, writes the outputs and returns the exit
+// status of the fit.
+func (o *fitOptions) finish(fit *report.Fit, out *govi.Outcome, sp *spec.Model, stdout, stderr io.Writer) error {
+	res := out.Fit
 	report.PrintSummary(stdout, fit)
 	if o.out != "" {
-		if err := writeOutputs(o.out, fit, b.Spec); err != nil {
+		if err := writeOutputs(o.out, fit, sp); err != nil {
 			return withCode(exitFailure, err)
 		}
 		if !o.quiet {
