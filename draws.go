@@ -11,6 +11,7 @@ import (
 	"github.com/govi-dev/govi/internal/parallel"
 	"github.com/govi-dev/govi/internal/rng"
 	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/stream"
 )
 
 // DrawSet holds draws from a fitted q with their log densities.
@@ -30,7 +31,41 @@ type DrawSet struct {
 // it is a model.Constrainer, otherwise the identity with names θ[1], …).
 // Draw i uses its own random stream keyed by (seed, i), and draws are
 // evaluated in parallel, so the result does not depend on GOMAXPROCS.
+//
+// For a model.Predictors model (model.Linear) the log densities come from
+// one blocked pass over the rows (stream.LogLik: the linear predictors of
+// all draws for a block of rows as one matrix product), which is several
+// times faster than evaluating the model draw by draw; SampleSource does
+// the same for rows streamed from a file.
 func Sample(m model.LogDensity, q family.Sampler, c model.Constrainer, s int, seed uint64) *DrawSet {
+	if pm, ok := m.(model.Predictors); ok {
+		ds, err := SampleSource(stream.Rows(pm, 0), pm, q, c, s, seed)
+		if err == nil {
+			return ds
+		}
+	}
+	ds := drawOnly(m, q, c, s, seed, true)
+	return ds
+}
+
+// SampleSource is Sample for a model.Predictors model whose rows are
+// those of src (a file streamed block by block, see package stream): m
+// gives the parameter layout and the priors, src the likelihood's rows.
+// Its error is src's.
+func SampleSource(src stream.Source, m model.Predictors, q family.Sampler, c model.Constrainer, s int, seed uint64) (*DrawSet, error) {
+	ds := drawOnly(m, q, c, s, seed, false)
+	if err := stream.LogLik(src, ds.Theta, ds.LogP); err != nil {
+		return nil, err
+	}
+	lay := m.Layout()
+	for i := range ds.LogP {
+		ds.LogP[i] += stream.LogPrior(lay, ds.Theta.RawRowView(i))
+	}
+	return ds, nil
+}
+
+// drawOnly draws from q with log q, and log p when logp is set.
+func drawOnly(m model.LogDensity, q family.Sampler, c model.Constrainer, s int, seed uint64, logp bool) *DrawSet {
 	if c == nil {
 		c, _ = m.(model.Constrainer)
 	}
@@ -50,7 +85,7 @@ func Sample(m model.LogDensity, q family.Sampler, c model.Constrainer, s int, se
 		LogP:  make([]float64, s),
 		LogQ:  make([]float64, s),
 	}
-	t := &sampleTask{m: m, q: q, c: c, ds: ds, seed: seed, n: s}
+	t := &sampleTask{m: m, q: q, c: c, ds: ds, seed: seed, n: s, logp: logp}
 	t.chunks = parallel.Chunks(s, 16, 256)
 	nw := parallel.Workers(t.chunks)
 	for w := 0; w < max(nw, 1); w++ {
@@ -69,6 +104,7 @@ type sampleTask struct {
 	ds     *DrawSet
 	seed   uint64
 	n      int
+	logp   bool
 	chunks int
 	eps    [][]float64
 	st     []*rng.Stream
@@ -84,7 +120,9 @@ func (t *sampleTask) Do(w, c int) {
 		}
 		theta := t.ds.Theta.RawRowView(i)
 		t.q.Transform(theta, eps)
-		t.ds.LogP[i] = t.m.LogDensity(theta)
+		if t.logp {
+			t.ds.LogP[i] = t.m.LogDensity(theta)
+		}
 		t.ds.LogQ[i] = t.q.LogProb(theta)
 		x := t.ds.X.RawRowView(i)
 		if t.c != nil {

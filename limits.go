@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/stream"
 )
 
 // MaxDraws is the most draws Run takes from q.
@@ -103,3 +104,26 @@ func (c *cancelable) LogDensity(x []float64) float64 {
 func (c *cancelable) Dim() int { return c.m.Dim() }
 
 var nanValue = math.NaN()
+
+// passProgress is a data pass that stops at the next block once ctx is
+// done and reports the share of rows read as draws done, for a progress
+// display of the blocked draws.
+type passProgress struct {
+	stream.Source
+	ctx   context.Context
+	phase func(string, int, int)
+	draws int
+	read  int
+}
+
+func (p *passProgress) Read(ks []int) (*stream.Block, error) {
+	if err := p.ctx.Err(); err != nil {
+		return nil, err
+	}
+	b, err := p.Source.Read(ks)
+	if err == nil && p.phase != nil {
+		p.read += b.Len()
+		p.phase("draws", int(int64(p.draws)*int64(p.read)/int64(max(1, p.Source.NumRows()))), p.draws)
+	}
+	return b, err
+}

@@ -98,9 +98,9 @@ type MixtureFit struct {
 	// tilt) less log|L|, with F_k the conditional fits' ELBOs (exact
 	// log p(ψ_k, D) for a gaussian likelihood).
 	LogEvidence float64
-	// Fits counts the conditional fits (mode search and grid), and Cells
-	// the grid's cells with their weights.
-	Fits, Cells int
+	// Fits counts the conditional fits (mode search and grid), Evals their
+	// ELBO evaluations, and Cells the grid's cells with their weights.
+	Fits, Evals, Cells int
 	// Trace is F at each step of the search for the mode.
 	Trace []float64
 	// Elapsed is the wall time.
@@ -330,7 +330,8 @@ type conditional struct {
 	m      model.Predictors
 	hyper  []int
 	fits   atomic.Int64
-	lastOK []float64 // the last converged fit's φ, for the mode search's warm starts
+	evals  atomic.Int64 // ELBO evaluations of the fits
+	lastOK []float64    // the last converged fit's φ, for the mode search's warm starts
 }
 
 func (c *conditional) fit(psi, init []float64) (float64, *family.FullRank, error) {
@@ -353,6 +354,7 @@ func (c *conditional) fit(psi, init []float64) (float64, *family.FullRank, error
 	if err != nil {
 		return 0, nil, err
 	}
+	c.evals.Add(int64(res.Evals))
 	if res.Status != optim.Converged {
 		return math.Inf(-1), q, fmt.Errorf("%w: the fit at ψ = %.4g: %s", ErrMixture, psi, res.Message)
 	}
@@ -592,6 +594,7 @@ func FitMixture(ctx context.Context, m model.Predictors, opt MixtureOptions) (*M
 		Mixture:     mix,
 		LogEvidence: fmax + math.Log(total) - logDetL,
 		Fits:        int(c.fits.Load()),
+		Evals:       int(c.evals.Load()),
 		Trace:       trace,
 		Cells:       len(mix.cells),
 		Elapsed:     time.Since(start),

@@ -12,6 +12,7 @@ import (
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/model"
 	"github.com/govi-dev/govi/optim"
+	"github.com/govi-dev/govi/stream"
 )
 
 // DefaultDraws is the number of draws Run takes when RunOptions.Draws is
@@ -44,8 +45,27 @@ type RunOptions struct {
 	Optim optim.Settings
 	// Seed keys Auto's choice, the draws and the resampling.
 	Seed uint64
-	// Draws is the number of draws from q; zero means DefaultDraws.
+	// Draws is the number of draws from q. Zero chooses it (AutoDraws):
+	// DefaultDraws when the diagnostics at that many draws are cheap, and
+	// otherwise as many as keep the diagnostics' cost below the fit's.
 	Draws int
+	// BatchSize, when positive, fits by minibatch (stochastic) variational
+	// inference with batches of BatchSize rows: for a model.Predictors
+	// model with a family that has natural-gradient steps, stochastic
+	// natural-gradient steps on quadrature batches
+	// (optim.StochasticNatural); otherwise Adam on the batches' ELBO
+	// gradients. With Source set it defaults to stream.DefaultBatch.
+	BatchSize int
+	// Epochs bounds the passes over the data of a minibatch fit; zero
+	// means the optimizer's iteration limit (Optim.MaxIter), which counts
+	// batches.
+	Epochs int
+	// Source, when not nil, holds the rows of m, a model.Predictors whose
+	// own rows only stand for the layout (for data larger than memory,
+	// read block by block; see package stream and spec.Stream). The fit
+	// is then a minibatch fit over Source and the diagnostics take one
+	// more pass over it.
+	Source stream.Source
 	// Resample replaces the draws by as many draws resampled with the
 	// Pareto-smoothed importance weights, as rstan's vb does with
 	// importance_resampling = TRUE.
@@ -101,6 +121,12 @@ type Outcome struct {
 	// DrawTime is the time taken to draw and diagnose, SampleTime and
 	// DiagnoseTime its two parts.
 	DrawTime, SampleTime, DiagnoseTime time.Duration
+	// Epochs and Rows are the passes begun and the rows evaluated by a
+	// minibatch fit (zero otherwise).
+	Epochs, Rows int
+	// DrawsChosen reports that Run chose the number of draws (Draws was
+	// zero); Notes says so when it is below DefaultDraws.
+	DrawsChosen bool
 	// Warnings and Notes are for the user, one sentence (or short
 	// paragraph) each: warnings call for action, notes explain.
 	Warnings, Notes []string
@@ -135,8 +161,12 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 		name = "fullrank"
 	}
 	var notes []string
+	batched := opt.Source != nil || opt.BatchSize > 0
+	if name == "mixture" && batched {
+		return nil, fmt.Errorf("govi: the quadrature mixture fits the whole data; it cannot be combined with BatchSize or Source")
+	}
 	if name == "auto" || name == "mixture" {
-		if pm, ok := m.(model.Predictors); ok && (name == "mixture" || hasGroups(pm)) {
+		if pm, ok := m.(model.Predictors); ok && !batched && (name == "mixture" || hasGroups(pm)) {
 			out, err := runMixture(ctx, pm, opt)
 			var me *MixtureError
 			if !errors.As(err, &me) {
@@ -153,7 +183,15 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 		return nil, err
 	}
 	est, method := opt.Estimator, opt.Method
+	var mb *minibatch
 	switch {
+	case batched:
+		if mb, err = newMinibatch(m, q, opt); err != nil {
+			return nil, err
+		}
+		defer mb.close()
+		est, method = mb.est, mb.method
+		opt.Optim = mb.settings(opt.Optim)
 	case est == nil && method == nil:
 		ch := Auto(m, opt.Seed)
 		if err := ch.Apply(ctx, q); err != nil {
@@ -172,10 +210,41 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 		return nil, err
 	}
 	out := &Outcome{Fit: res, Estimator: est, Method: method, EstimatorName: EstimatorName(est), MethodName: fmt.Sprint(method), Notes: notes}
-	if err := out.finish(ctx, m, opt, name); err != nil {
+	rowsFit := res.Evals * rowsOf(m)
+	if mb != nil {
+		if err := mb.err(); err != nil {
+			return nil, err
+		}
+		out.Epochs, out.Rows = mb.epochCount(), mb.rows()
+		rowsFit = out.Rows
+		out.EstimatorName = "quadrature, minibatches of " + fmt.Sprint(mb.size)
+		if mb.src != nil {
+			out.EstimatorName += " (streamed)"
+		}
+	}
+	if err := out.finish(ctx, m, opt, name, rowsFit); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// sample draws n values from the fitted approximation with their log
+// densities: for a model.Predictors model in blocked passes over its rows
+// (or opt.Source), which stop at the next block once ctx is done, and
+// otherwise draw by draw through a log density that gives up once ctx is
+// done.
+func (out *Outcome) sample(ctx context.Context, m model.LogDensity, opt RunOptions, c model.Constrainer, n int) (*DrawSet, error) {
+	q := out.Fit.Approx
+	pm, ok := m.(model.Predictors)
+	if !ok {
+		cm := &cancelable{m: m, ctx: ctx, every: int64(max(1, n/100)), total: n, phase: opt.Phase}
+		return Sample(cm, q, c, n, opt.Seed), nil
+	}
+	src := opt.Source
+	if src == nil {
+		src = stream.Rows(pm, 0)
+	}
+	return SampleSource(&passProgress{Source: src, ctx: ctx, phase: opt.Phase, draws: n}, pm, q, c, n, opt.Seed)
 }
 
 // hasGroups reports whether m has group-level effects.
@@ -209,7 +278,7 @@ func runMixture(ctx context.Context, m model.Predictors, opt RunOptions) (*Outco
 			len(fit.Mixture.Hyper()), fit.Cells, fit.Fits, fit.LogEvidence),
 	}
 	out := &Outcome{Fit: res, EstimatorName: "quadrature", MethodName: "quadrature mixture (natural gradient per cell)"}
-	if err := out.finish(ctx, m, opt, "mixture"); err != nil {
+	if err := out.finish(ctx, m, opt, "mixture", fit.Evals*m.NumRows()); err != nil {
 		return nil, err
 	}
 	if out.Diagnostics != nil {
@@ -223,8 +292,9 @@ func runMixture(ctx context.Context, m model.Predictors, opt RunOptions) (*Outco
 // reached: its draws and diagnostics are a phase of their own, which a
 // further interrupt (the caller's second context) would stop; an
 // interrupt during them stops the run (ErrInterrupted): there is nothing
-// whole to report.
-func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptions, name string) error {
+// whole to report. rowsFit is the rows the fit evaluated in all, for
+// AutoDraws.
+func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptions, name string, rowsFit int) error {
 	res := out.Fit
 	out.Approx = name
 	if ctx.Err() != nil && res.Status != optim.Canceled {
@@ -232,7 +302,15 @@ func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptio
 	}
 	n := opt.Draws
 	if n <= 0 {
-		n = DefaultDraws
+		rows := rowsOf(m)
+		if opt.Source != nil {
+			rows = opt.Source.NumRows()
+		}
+		n = AutoDraws(m, res.Approx, rows, rowsFit, opt.Source != nil)
+		out.DrawsChosen = true
+		if n < DefaultDraws {
+			out.Notes = append(out.Notes, fmt.Sprintf("the diagnostics use %d draws, as many as cost no more than the fit (--draws N for more)", n))
+		}
 	}
 	c := opt.Constrainer
 	if c == nil {
@@ -246,10 +324,12 @@ func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptio
 	if opt.Phase != nil {
 		opt.Phase("draws", 0, n)
 	}
-	cm := &cancelable{m: m, ctx: drawCtx, every: int64(max(1, n/100)), total: n, phase: opt.Phase}
-	ds := Sample(cm, res.Approx, c, n, opt.Seed)
+	ds, err := out.sample(drawCtx, m, opt, c, n)
 	if drawCtx.Err() != nil {
 		return fmt.Errorf("%w while drawing from the fit", ErrInterrupted)
+	}
+	if err != nil {
+		return err
 	}
 	out.Draws = ds
 	out.SampleTime = time.Since(start)

@@ -1,7 +1,9 @@
 package elbo
 
 import (
+	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/floats"
 
@@ -42,8 +44,10 @@ type glmKey struct {
 // family with ψ first this reduces to u_r = (Lᵀx)[0:k], S² = |(Lᵀx)[k:]|²;
 // for the mean-field family u = 0.
 type glmEval struct {
-	lay *model.Layout
-	lik model.Likelihood
+	lay    *model.Layout // the model's: priors and structure
+	rowLay *model.Layout // the rows evaluated: lay, or a block (SetBlock)
+	lik    model.Likelihood
+	chunkN int // rows the chunk count is computed from (the model's)
 
 	n, p, d int
 	k, kl   int   // shared coordinates, likelihood aux count
@@ -123,7 +127,7 @@ func newGLMEval(pm model.Predictors, opt *Quadrature) (*glmEval, error) {
 		return nil, err
 	}
 	g := &glmEval{
-		lay: lay, lik: lay.Lik,
+		lay: lay, rowLay: lay, lik: lay.Lik, chunkN: lay.Lik.Len(),
 		n: lay.Lik.Len(), d: d,
 		kl: len(lay.Lik.Aux()), scale: 1,
 	}
@@ -249,6 +253,75 @@ func max1(x int) int {
 	return x
 }
 
+// setBlock points the row terms at rows of lay (all of them when rows is
+// nil), a layout with the structure of the model's, scaled by scale.
+func (g *glmEval) setBlock(lay *model.Layout, rows []int, scale float64) error {
+	if err := sameStructure(g.lay, lay); err != nil {
+		return err
+	}
+	_, cached := lay.Lik.(model.AuxCached)
+	if cached != (g.cached != nil) {
+		return fmt.Errorf("%w: the block's likelihood differs from the model's", model.ErrLayout)
+	}
+	n := lay.Lik.Len()
+	for _, i := range rows {
+		if i < 0 || i >= n {
+			return fmt.Errorf("%w: row %d outside the block's %d rows", model.ErrLayout, i, n)
+		}
+	}
+	g.rowLay, g.lik, g.n = lay, lay.Lik, n
+	if cached {
+		g.cached = lay.Lik.(model.AuxCached)
+	}
+	g.rows = rows
+	g.nrows = n
+	if rows != nil {
+		g.nrows = len(rows)
+	}
+	g.scale = scale
+	return nil
+}
+
+// sameStructure checks that the rows of b can be evaluated with the
+// parameter layout of a: the same dense block, auxiliary parameters and
+// terms.
+func sameStructure(a, b *model.Layout) error {
+	bad := func(what string) error {
+		return fmt.Errorf("%w: the block's %s differ from the model's", model.ErrLayout, what)
+	}
+	if b.Lik == nil || len(b.Lik.Aux()) != len(a.Lik.Aux()) || !slices.Equal(a.AuxAt, b.AuxAt) {
+		return bad("auxiliary parameters")
+	}
+	n := b.Lik.Len()
+	pa, pb := 0, 0
+	if a.X != nil {
+		_, pa = a.X.Dims()
+	}
+	if b.X != nil {
+		var r int
+		r, pb = b.X.Dims()
+		if r != n {
+			return bad("rows")
+		}
+	}
+	if pa != pb || (pa > 0 && a.DenseAt != b.DenseAt) {
+		return bad("dense columns")
+	}
+	if (a.Offset == nil) != (b.Offset == nil) || (b.Offset != nil && len(b.Offset) != n) {
+		return bad("offsets")
+	}
+	if len(a.Terms) != len(b.Terms) {
+		return bad("terms")
+	}
+	for t := range a.Terms {
+		ta, tb := &a.Terms[t], &b.Terms[t]
+		if ta.At != tb.At || ta.ScaleAt != tb.ScaleAt || (ta.Value == nil) != (tb.Value == nil) || len(tb.Index) != n || (tb.Value != nil && len(tb.Value) != n) {
+			return bad("terms")
+		}
+	}
+	return nil
+}
+
 func (g *glmEval) setRows(rows []int) {
 	g.rows = rows
 	if rows == nil {
@@ -287,7 +360,7 @@ func (g *glmEval) allocChunks() {
 	per := d*kf + 2*d
 	maxC := max1(min((1<<24)/(per+1), 64))
 	// Chunks come from the full data so that SetRows does not change them.
-	g.chunks = parallel.Chunks(g.n, 128, maxC)
+	g.chunks = parallel.Chunks(g.chunkN, 128, maxC)
 	g.cval = make([]float64, g.chunks)
 	g.cgmu = make([][]float64, g.chunks)
 	g.cgD = make([][]float64, g.chunks)
@@ -583,7 +656,7 @@ func (g *glmEval) sparse(i int, s *glmScratch) {
 	s.sx, s.si, s.sk = s.sx[:0], s.si[:0], s.sk[:0]
 	for r, key := range g.keys {
 		for _, t := range key.terms {
-			term := &g.lay.Terms[t]
+			term := &g.rowLay.Terms[t]
 			v := 1.0
 			if term.Value != nil {
 				v = term.Value[i]
@@ -674,13 +747,13 @@ func (g *glmEval) row(i, c int, s *glmScratch) float64 {
 	R, k := len(g.keys), g.k
 	var xrow []float64
 	if g.p > 0 {
-		xrow = g.lay.X.RawRowView(i)
+		xrow = g.rowLay.X.RawRowView(i)
 	}
 	g.sparse(i, s)
 	g.project(xrow, s)
 	off := 0.0
-	if g.lay.Offset != nil {
-		off = g.lay.Offset[i]
+	if g.rowLay.Offset != nil {
+		off = g.rowLay.Offset[i]
 	}
 	if g.doGrad {
 		for r := 0; r < R; r++ {

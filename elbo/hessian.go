@@ -174,14 +174,14 @@ func (g *glmEval) curvChunk(w, c int) {
 		}
 		var xrow []float64
 		if g.p > 0 {
-			xrow = g.lay.X.RawRowView(i)
+			xrow = g.rowLay.X.RawRowView(i)
 		}
 		g.sparse(i, s)
 		g.project(xrow, s)
 		m0 := s.mr[0]
 		S := math.Sqrt(math.Max(s.g[0], 0))
-		if g.lay.Offset != nil {
-			m0 += g.lay.Offset[i]
+		if g.rowLay.Offset != nil {
+			m0 += g.rowLay.Offset[i]
 		}
 		var av, cc float64
 		clear(s.eacc)

@@ -133,6 +133,25 @@ func (qe *Quadrature) SetRows(rows []int) error {
 	return nil
 }
 
+// SetBlock points the row terms of a model.Predictors model at other rows
+// of the same structure: the rows given of lay (all of them when rows is
+// nil), whose likelihood, dense columns, offset and terms are laid out as
+// the model's (the same aux and coefficient positions), with the row terms
+// multiplied by scale. The prior and entropy terms stay the model's. It is
+// how a data pass evaluates a model block by block (package stream): a
+// minibatch of a block of N_B rows out of N has scale N/|rows|, a full pass
+// over blocks scale 1. Nothing is reallocated and the chunks that the
+// rows are split into for parallel work stay those of the model, so that
+// results do not depend on GOMAXPROCS. It returns ErrUnsupported for
+// other models and an error wrapping model.ErrLayout when lay's structure
+// differs from the model's.
+func (qe *Quadrature) SetBlock(lay *model.Layout, rows []int, scale float64) error {
+	if qe.glm == nil {
+		return ErrUnsupported
+	}
+	return qe.glm.setBlock(lay, rows, scale)
+}
+
 // gridSource enumerates the tensor-product rule: point i's digits in base n
 // select the node of each dimension.
 type gridSource struct {

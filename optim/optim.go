@@ -79,6 +79,9 @@ type Progress struct {
 	F     float64 // objective at this iteration (an estimate when stochastic)
 	Evals int     // objective evaluations so far
 	Max   int     // iteration limit in effect (MaxIter or the method's default)
+	// Epoch and Rows are set for minibatch fits (govi.Run): the epoch
+	// under way and the rows evaluated so far; zero otherwise.
+	Epoch, Rows int
 }
 
 // Settings controls a run. The zero value is usable: a field that is zero

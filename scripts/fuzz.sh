@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 time=${1:-${FUZZTIME:-60s}}
 targets=(
 	"./data FuzzReadCSV"
+	"./data FuzzReadCSVPublic"
 	"./formula FuzzParse"
 	"./prior FuzzParse"
 	"./spec FuzzSpec"

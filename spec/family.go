@@ -54,6 +54,10 @@ type AuxParam struct {
 	// Default returns its default prior, in Stan's spelling, given the
 	// response y.
 	Default func(y []float64) string
+	// DefaultSD, when not nil, is Default given only sd(y), for data
+	// streamed from a file (Model.Stream); a nil DefaultSD means that
+	// Default does not look at y.
+	DefaultSD func(sdY float64) string
 }
 
 // Response is what a family's New builds a likelihood from: the evaluated
@@ -84,11 +88,15 @@ type Likelihood interface {
 	Rand(i int, eta float64, aux []float64, rng *rand.Rand) float64
 }
 
+func sigmaDefault(sd float64) string {
+	return fmt.Sprintf("exponential(%s)", num(round3(1/sd)))
+}
+
 // The auxiliary parameters and their default priors (rstanarm's).
 var (
 	sigmaParam = AuxParam{Name: "sigma", Default: func(y []float64) string {
-		return fmt.Sprintf("exponential(%s)", num(round3(1/stat.StdDev(y, nil))))
-	}}
+		return sigmaDefault(stat.StdDev(y, nil))
+	}, DefaultSD: sigmaDefault}
 	phiParam = AuxParam{Name: "phi", Default: func([]float64) string { return "exponential(1)" }}
 	nuParam  = AuxParam{Name: "nu", Default: func([]float64) string { return "gamma(2, 0.1)" }}
 )

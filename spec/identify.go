@@ -13,6 +13,7 @@ import (
 
 	"github.com/govi-dev/govi/data"
 	"github.com/govi-dev/govi/formula"
+	"github.com/govi-dev/govi/model"
 )
 
 // Limits on the values a model takes from its data: every value of the
@@ -109,13 +110,14 @@ func robustSD(v []float64) float64 {
 // outcomes (complete or quasi-complete separation, where the likelihood
 // keeps rising along a direction). Along such a direction the posterior
 // is the prior's: with flat priors on every coefficient involved it is
-// improper, a *DataError naming the columns; otherwise a warning.
-func (b *Built) identify() ([]string, error) {
+// improper, a *DataError naming the columns; otherwise a warning. coef
+// holds the coefficients' priors (nil is flat).
+func (b *Built) identify(coef []model.Prior) ([]string, error) {
 	x := b.Design.X
 	if x == nil {
 		return nil, nil
 	}
-	flat := func(j int) bool { return b.Linear.CoefPrior(j) == nil }
+	flat := func(j int) bool { return coef[j] == nil }
 	var warns []string
 	indep, deps := rankColumns(x)
 	for _, d := range deps {

@@ -64,6 +64,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 
@@ -329,7 +330,10 @@ func (m *Model) PredictColumns() (need, response []string, err error) {
 type Built struct {
 	// Linear is the model to fit.
 	Linear *model.Linear
-	// Design is the evaluated formula (uncentered).
+	// Design is the evaluated formula. When Spec.Centers is set (an
+	// intercept, predictors centered), the columns of Design.X after the
+	// intercept hold x − center: they are centered in place, which saves a
+	// copy of the design matrix.
 	Design *formula.Design
 	// Spec is the description used: the input with every prior made
 	// explicit (defaults resolved) and the recipe and centers filled in.
@@ -391,6 +395,21 @@ var _ model.Constrainer = (*Built)(nil)
 // the response is outside the family's support, and a *PriorError for a
 // prior aimed at something the model does not have.
 func (m *Model) Build(fr *data.Frame) (*Built, error) {
+	return m.build(fr, nil)
+}
+
+// designStats are the statistics of the data that the default priors and
+// the centering take: the mean and sd of y and the mean and sd of every
+// column of X (sds with n − 1).
+type designStats struct {
+	meanY, sdY   float64
+	meanX, sdX   []float64
+	haveX, haveY bool
+}
+
+// build is Build with the statistics of the whole data when st is not nil
+// (fr is then one chunk of it, Model.Stream).
+func (m *Model) build(fr *data.Frame, st *designStats) (*Built, error) {
 	fam, err := m.check()
 	if err != nil {
 		return nil, err
@@ -439,22 +458,7 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 		return nil, err
 	}
 	out := &Built{Design: des, Warnings: warns, Family: fam, Source: fr.Source}
-	x := des.X
-	if des.Intercept && !m.NoCenter && x != nil {
-		_, p := x.Dims()
-		out.centers = make([]float64, p)
-		xc := mat.DenseCopyOf(x)
-		for j := 1; j < p; j++ {
-			col := mat.Col(nil, j, x)
-			mean := stat.Mean(col, nil)
-			out.centers[j] = mean
-			for i := range col {
-				xc.Set(i, j, col[i]-mean)
-			}
-		}
-		x = xc
-	}
-	terms := model.Terms{Lik: l, X: x, Names: coefNames(des.Names), Offset: des.Offset}
+	terms := model.Terms{Lik: l, X: des.X, Names: coefNames(des.Names), Offset: des.Offset}
 	for _, gt := range des.Groups {
 		terms.Groups = append(terms.Groups, model.Group{
 			Name: gt.Group, Coef: gt.Coef, Levels: gt.Levels, Index: gt.Index, Value: gt.Value,
@@ -468,7 +472,10 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	if err := uniqueNames(out.Params, des); err != nil {
 		return nil, err
 	}
-	pr, err := m.resolvePriors(fam, des, l)
+	if st == nil {
+		st = statsOf(des)
+	}
+	pr, err := m.resolvePriors(fam, des, l, st)
 	if err != nil {
 		return nil, err
 	}
@@ -493,6 +500,15 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 			terms.Correlations[c].Eta = lkj.eta
 		}
 	}
+	// The checks read the data's own columns, before they are centered.
+	warns, err = out.identify(terms.Coef)
+	if err != nil {
+		return nil, err
+	}
+	out.Warnings = append(out.Warnings, warns...)
+	if des.Intercept && !m.NoCenter && des.X != nil {
+		out.centers = centerColumns(des.X, st.meanX)
+	}
 	lin, err := model.NewLinear(terms)
 	if err != nil {
 		return nil, err
@@ -500,11 +516,6 @@ func (m *Model) Build(fr *data.Frame) (*Built, error) {
 	out.Linear = lin
 	out.Names = model.Strings(out.Params)
 	out.Priors = pr.used
-	warns, err = out.identify()
-	if err != nil {
-		return nil, err
-	}
-	out.Warnings = append(out.Warnings, warns...)
 	sp := *m
 	sp.Priors = pr.used
 	sp.Recipe = des.Recipe()
@@ -569,6 +580,51 @@ func uniqueNames(names []model.ParamName, des *formula.Design) error {
 	return nil
 }
 
+// statsOf returns the statistics of an evaluated formula: one pass over
+// the rows of X for the column means, one for the sds.
+func statsOf(des *formula.Design) *designStats {
+	st := &designStats{}
+	if y := des.Response; y != nil {
+		st.meanY, st.sdY, st.haveY = stat.Mean(y, nil), stat.StdDev(y, nil), true
+	}
+	x := des.X
+	if x == nil {
+		return st
+	}
+	n, p := x.Dims()
+	st.haveX = true
+	st.meanX = make([]float64, p)
+	for i := 0; i < n; i++ {
+		floats.Add(st.meanX, x.RawRowView(i))
+	}
+	floats.Scale(1/float64(n), st.meanX)
+	ss := make([]float64, p)
+	for i := 0; i < n; i++ {
+		for j, v := range x.RawRowView(i) {
+			d := v - st.meanX[j]
+			ss[j] += d * d
+		}
+	}
+	st.sdX = make([]float64, p)
+	for j := range ss {
+		st.sdX[j] = math.Sqrt(ss[j] / float64(n-1))
+	}
+	return st
+}
+
+// centerColumns subtracts from every column of x but the first (the
+// intercept) its mean, in place, and returns the centers (0 for the
+// first). One pass over the rows, so the design is not copied.
+func centerColumns(x *mat.Dense, mean []float64) []float64 {
+	n, _ := x.Dims()
+	centers := slices.Clone(mean)
+	centers[0] = 0
+	for i := 0; i < n; i++ {
+		floats.Sub(x.RawRowView(i), centers)
+	}
+	return centers
+}
+
 // priorSet resolves priors: a user prior beats a default, and among user
 // priors the most specific wins (coefficient, then group, then class),
 // later entries beating earlier ones.
@@ -606,16 +662,16 @@ func round3(x float64) float64 {
 	return r
 }
 
-func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likelihood) (*priorSet, error) {
+func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likelihood, st *designStats) (*priorSet, error) {
 	y := des.Response
 	sy := 1.0 // s_y: the response scale of gaussian-like families
 	if fam.ScaleY {
-		sy = stat.StdDev(y, nil)
+		sy = st.sdY
 	}
 	var defs []Prior
 	if des.Intercept {
 		if fam.ScaleY {
-			defs = append(defs, Prior{Class: "Intercept", Prior: fmt.Sprintf("normal(%s, %s)", num3(stat.Mean(y, nil)), num(round3(2.5*sy)))})
+			defs = append(defs, Prior{Class: "Intercept", Prior: fmt.Sprintf("normal(%s, %s)", num3(st.meanY), num(round3(2.5*sy)))})
 		} else {
 			defs = append(defs, Prior{Class: "Intercept", Prior: "normal(0, 2.5)"})
 		}
@@ -625,7 +681,7 @@ func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likeliho
 			continue
 		}
 		scale := 2.5 * sy
-		if sx := stat.StdDev(mat.Col(nil, j, des.X), nil); sx > 0 {
+		if sx := st.sdX[j]; sx > 0 {
 			scale /= sx
 		}
 		defs = append(defs, Prior{Class: "b", Coef: name, Prior: fmt.Sprintf("normal(0, %s)", num(round3(scale)))})
@@ -633,7 +689,12 @@ func (m *Model) resolvePriors(fam *Family, des *formula.Design, l model.Likeliho
 	for _, a := range l.Aux() {
 		for _, ap := range fam.Aux {
 			if ap.Name == a {
-				defs = append(defs, Prior{Class: a, Prior: ap.Default(y)})
+				switch {
+				case ap.DefaultSD == nil:
+					defs = append(defs, Prior{Class: a, Prior: ap.Default(y)})
+				default:
+					defs = append(defs, Prior{Class: a, Prior: ap.DefaultSD(st.sdY)})
+				}
 			}
 		}
 	}

@@ -40,6 +40,8 @@ type fitOptions struct {
 	spec, example                string
 	nu, tolRelObj, rate          float64
 	categorical                  commaList
+	batchSize, epochs            int
+	memory                       string
 	set                          map[string]bool
 }
 
@@ -68,8 +70,11 @@ func parseFitFlags(args []string, stdout io.Writer) (*fitOptions, error) {
 	fs.Float64Var(&o.tolRelObj, "tol-rel-obj", 0, "")
 	fs.Float64Var(&o.rate, "rate", 0, "")
 	fs.Uint64Var(&o.seed, "seed", 1, "")
-	fs.IntVar(&o.draws, "draws", 4000, "")
+	fs.IntVar(&o.draws, "draws", 0, "")
 	fs.BoolVar(&o.resample, "importance-resampling", false, "")
+	fs.IntVar(&o.batchSize, "batch-size", 0, "")
+	fs.IntVar(&o.epochs, "epochs", 0, "")
+	fs.StringVar(&o.memory, "memory", "", "")
 	fs.StringVar(&o.out, "out", "", "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
 	done, err := parseFlags(fs, args, fitHelp, stdout)
@@ -123,7 +128,7 @@ func (o *fitOptions) checkAlgorithm() error {
 		return usageErrorf("--rank must be at least 1, not %d", o.rank)
 	case o.mcDraws < 1:
 		return usageErrorf("--mc-draws must be at least 1, not %d", o.mcDraws)
-	case o.draws < 10:
+	case o.set["draws"] && o.draws < 10:
 		return usageErrorf("--draws must be at least 10, not %d", o.draws)
 	case o.maxIter < 0:
 		return usageErrorf("--max-iter must be positive (or 0 for the optimizer's default), not %d", o.maxIter)
@@ -137,6 +142,15 @@ func (o *fitOptions) checkAlgorithm() error {
 		return usageErrorf("--rate must be positive, not %g", o.rate)
 	case o.set["nu"] && !(o.nu > 0 && !math.IsInf(o.nu, 0)):
 		return usageErrorf("--nu must be a positive number, not %g", o.nu)
+	case o.set["batch-size"] && o.batchSize < 1, o.set["epochs"] && o.epochs < 1:
+		return usageErrorf("--batch-size and --epochs must be at least 1")
+	case (o.set["batch-size"] || o.set["epochs"]) && (o.set["estimator"] || o.set["optimizer"]):
+		return usageErrorf("--batch-size and --epochs choose the minibatch fit: drop --estimator and --optimizer")
+	}
+	if o.memory != "" {
+		if _, err := parseBytes(o.memory); err != nil {
+			return usageErrorf("--memory %q: %v", o.memory, err)
+		}
 	}
 	return nil
 }
@@ -235,7 +249,7 @@ func (o *fitOptions) read(m *spec.Model, src source) (*data.Frame, error) {
 
 // runOptions returns the pipeline's options for the flags.
 func (o *fitOptions) runOptions(progress func(optim.Progress) error) govi.RunOptions {
-	r := govi.RunOptions{Family: o.approx, Rank: o.rank, Seed: o.seed, Draws: o.draws, Resample: o.resample,
+	r := govi.RunOptions{Family: o.approx, Rank: o.rank, Seed: o.seed, Draws: o.draws, Resample: o.resample, Epochs: o.epochs, BatchSize: o.batchSize,
 		Optim: optim.Settings{MaxIter: o.maxIter, TolRelObj: o.tolRelObj, Callback: progress}}
 	switch {
 	case o.estimator == "mc":
@@ -254,6 +268,76 @@ func (o *fitOptions) runOptions(progress func(optim.Progress) error) govi.RunOpt
 	return r
 }
 
+// streaming reports whether to fit from the file in chunks: --batch-size
+// with a file, or a file that would not fit the memory budget (--memory,
+// default half the machine's memory), said on stderr.
+func (o *fitOptions) streaming(src source, stderr io.Writer) (bool, error) {
+	if src.example != nil || o.data == "" {
+		return false, nil
+	}
+	if o.set["batch-size"] {
+		return true, nil
+	}
+	need, err := data.MemoryEstimate(o.data)
+	if err != nil {
+		return false, err
+	}
+	budget := data.DefaultMemory()
+	if o.memory != "" {
+		budget, _ = parseBytes(o.memory)
+	}
+	if need <= budget {
+		return false, nil
+	}
+	if !o.quiet {
+		fmt.Fprintf(stderr, "govi: %s needs about %s in memory, more than --memory %s: streaming it in chunks (minibatch fit)\n", o.data, formatBytes(need), formatBytes(budget))
+	}
+	return true, nil
+}
+
+// fitter is a model ready to fit: built in memory (*spec.Built) or
+// streamed from its file (*spec.Stream).
+type fitter interface {
+	Fit(ctx context.Context, opt govi.RunOptions) (*report.Fit, *govi.Outcome, error)
+}
+
+// prepare reads and builds the model, or opens its file for streaming;
+// the warning names the rows --drop-missing dropped, if any. close
+// releases the file.
+func (o *fitOptions) prepare(m *spec.Model, src source, streamed bool) (f fitter, sp func() *spec.Model, warn string, close func(), err error) {
+	close = func() {}
+	if streamed {
+		cols, err := m.Columns()
+		if err != nil {
+			return nil, nil, "", close, err
+		}
+		tab, err := data.OpenCSV(o.data, data.Options{DropMissing: o.dropMissing, Columns: cols, Categorical: o.categorical})
+		if err != nil {
+			return nil, nil, "", close, err
+		}
+		s, err := m.Stream(tab)
+		if err != nil {
+			tab.Close()
+			return nil, nil, "", close, err
+		}
+		return s, func() *spec.Model { return s.Spec }, "", func() { tab.Close() }, nil
+	}
+	fr, err := o.read(m, src)
+	if err != nil {
+		return nil, nil, "", close, err
+	}
+	b, err := m.Build(fr)
+	if err != nil {
+		return nil, nil, "", close, err
+	}
+	if fr.Dropped > 0 {
+		cols, _ := m.Columns()
+		warn = fmt.Sprintf("--drop-missing dropped %d of %d rows with missing values in %s", fr.Dropped, fr.Rows+fr.Dropped, strings.Join(cols, ", "))
+	}
+	// The frame is let go here: its columns are in the model now.
+	return b, func() *spec.Model { return b.Spec }, warn, close, nil
+}
+
 func runFit(args []string, stdout, stderr io.Writer) error {
 	o, err := parseFitFlags(args, stdout)
 	if o == nil || err != nil {
@@ -263,14 +347,15 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fr, err := o.read(m, src)
+	streamed, err := o.streaming(src, stderr)
 	if err != nil {
 		return err
 	}
-	b, err := m.Build(fr)
+	f, sp, dropped, closeData, err := o.prepare(m, src, streamed)
 	if err != nil {
 		return err
 	}
+	defer closeData()
 	if o.out != "" {
 		if err := checkOutDir(o.out); err != nil {
 			return err
@@ -282,7 +367,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	prog := report.NewProgress(stderr, o.quiet, o.maxIter)
 	ro := o.runOptions(prog.Callback)
 	ro.Phase = prog.Phase
-	fit, out, err := b.Fit(ctx, ro)
+	fit, out, err := f.Fit(ctx, ro)
 	prog.EndPhases()
 	if err != nil {
 		prog.Done("failed")
@@ -291,13 +376,17 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		}
 		return withCode(exitCode(err), err)
 	}
-	res := out.Fit
-	prog.Done(res.Status.String())
-	if fr.Dropped > 0 {
-		cols, _ := m.Columns()
-		fit.Warnings = append([]string{fmt.Sprintf("--drop-missing dropped %d of %d rows with missing values in %s", fr.Dropped, fr.Rows+fr.Dropped, strings.Join(cols, ", "))}, fit.Warnings...)
+	prog.Done(out.Fit.Status.String())
+	if dropped != "" {
+		fit.Warnings = append([]string{dropped}, fit.Warnings...)
 	}
+	return o.finish(ctx, fit, out, sp(), stdout, stderr)
+}
 
+// finish prints the summary, writes the outputs and returns the exit
+// status of the fit.
+func (o *fitOptions) finish(ctx context.Context, fit *report.Fit, out *govi.Outcome, sp *spec.Model, stdout, stderr io.Writer) error {
+	res := out.Fit
 	report.PrintSummary(stdout, fit)
 	if o.out != "" {
 		// After an interrupted fit its outputs are written whole (a
@@ -306,7 +395,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		if res.Status == optim.Canceled {
 			wctx = context.WithoutCancel(ctx)
 		}
-		if err := writeOutputs(wctx, o.out, fit, b.Spec); err != nil {
+		if err := writeOutputs(wctx, o.out, fit, sp); err != nil {
 			if wctx.Err() != nil {
 				return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted while writing to %s: nothing written", o.out)}
 			}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -85,4 +86,35 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// parseBytes reads a size such as 500M, 4G, 2GB or 1048576 (bytes).
+func parseBytes(v string) (int64, error) {
+	v = strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(v)), "B")
+	mult := int64(1)
+	if n := len(v); n > 0 {
+		switch v[n-1] {
+		case 'K':
+			mult, v = 1<<10, v[:n-1]
+		case 'M':
+			mult, v = 1<<20, v[:n-1]
+		case 'G':
+			mult, v = 1<<30, v[:n-1]
+		case 'T':
+			mult, v = 1<<40, v[:n-1]
+		}
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(x > 0) || x*float64(mult) > 1<<62 {
+		return 0, fmt.Errorf("want a positive size such as 500M or 4G")
+	}
+	return int64(x * float64(mult)), nil
+}
+
+// formatBytes renders a size as 1.5 GB or 300 MB.
+func formatBytes(n int64) string {
+	if n >= 1<<30 {
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	}
+	return fmt.Sprintf("%.0f MB", float64(n)/(1<<20))
 }

@@ -27,40 +27,60 @@ import (
 // Logistic returns the data (with an intercept column first) and the
 // coefficients used to simulate it.
 func Logistic(n, d int, seed uint64) (x *mat.Dense, y, beta []float64) {
+	g := NewLogisticRows(d, seed)
+	x = mat.NewDense(n, d+1, nil)
+	y = make([]float64, n)
+	for i := 0; i < n; i++ {
+		y[i] = g.Next(x.RawRowView(i))
+	}
+	return x, y, g.Beta
+}
+
+// LogisticRows generates the rows of Logistic one at a time, for data
+// larger than memory (tools/synth): the same seed gives the same rows.
+type LogisticRows struct {
+	// Beta holds the coefficients, the intercept first.
+	Beta []float64
+	rng  *rand.Rand
+}
+
+// NewLogisticRows returns the generator of Logistic(·, d, seed).
+func NewLogisticRows(d int, seed uint64) *LogisticRows {
 	rng := rand.New(rand.NewPCG(seed, 20240611))
-	beta = make([]float64, d+1)
+	beta := make([]float64, d+1)
 	beta[0] = -0.5
 	for j := 1; j <= d; j++ {
 		beta[j] = 0.15 * rng.NormFloat64()
 	}
-	x = mat.NewDense(n, d+1, nil)
-	y = make([]float64, n)
-	rho := 0.8
-	for i := 0; i < n; i++ {
-		row := x.RawRowView(i)
-		row[0] = 1
-		var common float64
-		for j := 1; j <= d; j++ {
-			if j <= 20 && (j-1)%5 == 0 {
-				common = rng.NormFloat64()
-			}
-			z := rng.NormFloat64()
-			if j <= 20 {
-				// Equicorrelated block: √ρ·common + √(1−ρ)·own.
-				row[j] = math.Sqrt(rho)*common + math.Sqrt(1-rho)*z
-			} else {
-				row[j] = z
-			}
+	return &LogisticRows{Beta: beta, rng: rng}
+}
+
+// Next fills row (length d+1: 1, then the predictors) and returns y.
+func (g *LogisticRows) Next(row []float64) float64 {
+	const rho = 0.8
+	rng := g.rng
+	row[0] = 1
+	var common float64
+	for j := 1; j < len(row); j++ {
+		if j <= 20 && (j-1)%5 == 0 {
+			common = rng.NormFloat64()
 		}
-		eta := 0.0
-		for j, v := range row {
-			eta += v * beta[j]
-		}
-		if rng.Float64() < 1/(1+math.Exp(-eta)) {
-			y[i] = 1
+		z := rng.NormFloat64()
+		if j <= 20 {
+			// Equicorrelated block: √ρ·common + √(1−ρ)·own.
+			row[j] = math.Sqrt(rho)*common + math.Sqrt(1-rho)*z
+		} else {
+			row[j] = z
 		}
 	}
-	return x, y, beta
+	eta := 0.0
+	for j, v := range row {
+		eta += v * g.Beta[j]
+	}
+	if rng.Float64() < 1/(1+math.Exp(-eta)) {
+		return 1
+	}
+	return 0
 }
 
 // LogisticModel returns the model with the anchors' priors.

@@ -1,0 +1,198 @@
+package govi
+
+import (
+	"errors"
+	"math"
+
+	"github.com/govi-dev/govi/elbo"
+	"github.com/govi-dev/govi/family"
+	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/optim"
+	"github.com/govi-dev/govi/stream"
+)
+
+// MinDraws is the fewest draws AutoDraws chooses: enough for the Pareto
+// fit of PSIS (its tail holds 3√S ≈ 47 ratios).
+const MinDraws = 250
+
+// Cost model of AutoDraws, in multiply-adds per row. A likelihood
+// evaluation (a log, an exp and a few operations) counts as likCost;
+// reading and coding a row of a streamed file as readCost per column.
+const (
+	likCost       = 20
+	readCost      = 40
+	cheapDiagWork = 2e9 // diagnostics below this many operations keep DefaultDraws
+)
+
+// AutoDraws returns the number of draws Run takes when RunOptions.Draws is
+// zero, for a fit of m with q on n rows that evaluated fitRows rows in
+// all (ELBO evaluations times rows, or the rows of the minibatches).
+//
+// The diagnostics need log p at every draw, a pass over the data per draw,
+// while the fit's cost is its evaluations times the data. For a
+// model.Predictors model both are counted in operations per row: an
+// evaluation of the fit costs Q·ℓ + 2c(1+K) per row (Q quadrature nodes
+// times a likelihood evaluation ℓ, and the projection of the c design
+// entries on the K columns of q's factor and back), a draw of the
+// diagnostics 2c + ℓ (its share of the blocked product X Θᵀ and one
+// likelihood evaluation), and a streamed file adds the reading of each
+// pass. The count is DefaultDraws when DefaultDraws draws are cheap
+// (under 2·10⁹ operations, about a second of one core: every small data
+// set), and otherwise the number of draws whose cost equals the fit's,
+// within [MinDraws, DefaultDraws]. The rule counts work instead of timing
+// it, so the same seed gives the same draws on any machine. Models that are
+// not model.Predictors keep DefaultDraws.
+func AutoDraws(m model.LogDensity, q family.Sampler, n, fitRows int, streamed bool) int {
+	pm, ok := m.(model.Predictors)
+	if !ok || n <= 0 {
+		return DefaultDraws
+	}
+	lay := pm.Layout()
+	c := float64(len(lay.Terms))
+	if lay.X != nil {
+		_, p := lay.X.Dims()
+		c += float64(p)
+	}
+	K := 0.0
+	if g, ok := q.(family.Gaussian); ok {
+		K = float64(g.Factor().K)
+	}
+	nodes := 16.0
+	if len(lay.Shared()) > 0 {
+		nodes *= 8
+	}
+	fitRow := nodes*likCost + 2*c*(1+K)
+	drawRow := 2*c + likCost
+	read := 0.0
+	if streamed {
+		read = readCost * c
+	}
+	N := float64(n)
+	if N*(read+DefaultDraws*drawRow) <= cheapDiagWork {
+		return DefaultDraws
+	}
+	s := (float64(fitRows)*(fitRow+read)/N - read) / drawRow
+	if math.IsNaN(s) {
+		return MinDraws
+	}
+	return int(math.Max(MinDraws, math.Min(DefaultDraws, math.Floor(s))))
+}
+
+// rowsOf returns the rows of m, 1 for a model without rows.
+func rowsOf(m model.LogDensity) int {
+	if r, ok := m.(model.Rows); ok {
+		return r.NumRows()
+	}
+	return 1
+}
+
+// ErrMinibatchChoice is returned by Run when RunOptions.BatchSize or
+// Source is combined with an Estimator or a Method: the minibatch fit
+// chooses them.
+var ErrMinibatchChoice = errors.New("govi: BatchSize and Source choose the estimator and the optimizer; leave Estimator and Method nil")
+
+// ErrSourceModel is returned by Run for a Source with a model that is not
+// a model.Predictors.
+var ErrSourceModel = errors.New("govi: a Source holds the rows of a model.Predictors model (model.Linear)")
+
+// minibatch is Run's minibatch fit.
+type minibatch struct {
+	est    elbo.Estimator
+	method optim.Method
+	size   int
+	src    stream.Source
+	smb    *stream.Minibatch
+	emb    *elbo.Minibatch
+	epochs int // the limit, 0 none
+	w      int // batches per epoch
+}
+
+func newMinibatch(m model.LogDensity, q family.Family, opt RunOptions) (*minibatch, error) {
+	if opt.Estimator != nil || opt.Method != nil {
+		return nil, ErrMinibatchChoice
+	}
+	pm, isP := m.(model.Predictors)
+	if opt.Source != nil && !isP {
+		return nil, ErrSourceModel
+	}
+	mb := &minibatch{size: opt.BatchSize, src: opt.Source, epochs: opt.Epochs}
+	if mb.size <= 0 {
+		mb.size = stream.DefaultBatch
+	}
+	_, natural := q.(family.Natural)
+	natural = natural && elbo.SupportsCurvature(m)
+	switch {
+	case opt.Source != nil:
+		mb.smb = &stream.Minibatch{Source: opt.Source, Size: mb.size, Seed: opt.Seed}
+		if err := mb.smb.Init(pm, q); err != nil {
+			return nil, err
+		}
+		mb.est, mb.w = mb.smb, mb.smb.BatchesPerEpoch()
+	case isP:
+		mb.emb = &elbo.Minibatch{Estimator: &elbo.Quadrature{}, Size: mb.size, Seed: opt.Seed}
+		mb.est = mb.emb
+	default:
+		if _, ok := m.(model.Rows); !ok {
+			return nil, elbo.ErrNoRows
+		}
+		mb.emb = &elbo.Minibatch{Estimator: &elbo.MonteCarlo{Draws: 8, Seed: opt.Seed}, Size: mb.size, Seed: opt.Seed}
+		mb.est = mb.emb
+		natural = false
+	}
+	if mb.emb != nil {
+		n := rowsOf(m)
+		mb.size = min(mb.size, n)
+		mb.w = (n + mb.size - 1) / mb.size
+	}
+	if natural {
+		// A narrow start: the first epoch's running average of the
+		// natural-parameter targets then moves fast from there.
+		q.ScaleBy(1e-3)
+		mb.method = &optim.StochasticNatural{}
+	} else {
+		mb.method = &optim.Adam{}
+	}
+	return mb, nil
+}
+
+// settings sets the iteration limit from the epochs and passes the epoch
+// and rows to the progress callback.
+func (mb *minibatch) settings(s optim.Settings) optim.Settings {
+	if mb.epochs > 0 {
+		s.MaxIter = mb.epochs * mb.w
+	}
+	if cb := s.Callback; cb != nil {
+		s.Callback = func(p optim.Progress) error {
+			p.Epoch, p.Rows = mb.epochCount(), mb.rows()
+			return cb(p)
+		}
+	}
+	return s
+}
+
+func (mb *minibatch) epochCount() int {
+	if mb.smb != nil {
+		return mb.smb.Epoch()
+	}
+	return mb.emb.Epoch()
+}
+
+func (mb *minibatch) rows() int {
+	if mb.smb != nil {
+		return mb.smb.Rows()
+	}
+	return mb.emb.Calls() * mb.size
+}
+
+func (mb *minibatch) err() error {
+	if mb.smb != nil {
+		return mb.smb.Err()
+	}
+	return nil
+}
+
+func (mb *minibatch) close() {
+	if mb.smb != nil {
+		mb.smb.Close()
+	}
+}

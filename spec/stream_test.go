@@ -1,0 +1,83 @@
+package spec
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/govi-dev/govi"
+	"github.com/govi-dev/govi/data"
+)
+
+// A model streamed from a CSV file has the in-memory model's priors,
+// centers and names, and its minibatch fit over the file matches the
+// in-memory fit within 0.1 posterior sd in every mean and 5% in every sd.
+func TestStreamMatchesInMemory(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var b strings.Builder
+	b.WriteString("y,x1,x2\n")
+	for i := 0; i < 30000; i++ {
+		x1, x2 := r.NormFloat64()+3, 2*r.NormFloat64()
+		y := 1 + 0.5*x1 - 0.25*x2 + 2*r.NormFloat64()
+		b.WriteString(strconv.FormatFloat(y, 'g', 8, 64) + "," + strconv.FormatFloat(x1, 'g', 8, 64) + "," + strconv.FormatFloat(x2, 'g', 8, 64) + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "g.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Model{Formula: "y ~ x1 + x2", Family: "gaussian"}
+	fr, err := data.ReadFile(path, data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := m.Build(fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := data.OpenCSV(path, data.Options{ChunkBytes: 30000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	st, err := m.Stream(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.Names, mem.Names) || st.NumRows() != 30000 || st.NumChunks() < 2 {
+		t.Fatalf("names %v rows %d chunks %d", st.Names, st.NumRows(), st.NumChunks())
+	}
+	for i, p := range mem.Priors {
+		if st.Priors[i] != p {
+			t.Errorf("prior %v, in memory %v", st.Priors[i], p)
+		}
+	}
+	for j, c := range mem.Spec.Centers {
+		if math.Abs(st.Spec.Centers[j]-c) > 1e-12*(1+math.Abs(c)) {
+			t.Errorf("center %d: %v, in memory %v", j, st.Spec.Centers[j], c)
+		}
+	}
+	ref, _, err := mem.Fit(context.Background(), govi.RunOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, out, err := st.Fit(context.Background(), govi.RunOptions{Seed: 1, BatchSize: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Fit.Converged() {
+		t.Fatalf("streamed fit: %s", out.Fit.Message)
+	}
+	for j, p := range ref.Params {
+		q := got.Params[j]
+		if z := math.Abs(q.Mean-p.Mean) / p.SD; z > 0.1 || math.Abs(q.SD/p.SD-1) > 0.05 {
+			t.Errorf("%s: streamed %.4g (%.3g), in memory %.4g (%.3g)", p.Name, q.Mean, q.SD, p.Mean, p.SD)
+		}
+	}
+	t.Logf("%d epochs, %d rows; %s", out.Epochs, out.Rows, out.EstimatorName)
+}
