@@ -1,0 +1,3 @@
+// Package bnn provides Bayesian neural networks fitted by variational
+// inference.
+package bnn
