@@ -92,6 +92,13 @@ type base struct {
 	mu, sd []float64
 	s2     []float64 // σ² of the weights
 	m2     []float64 // μ² of the weights (Moments)
+	// the weight matrices after the first, transposed (Out×In at the
+	// layer's W offset), so that products with ∂/∂z run as A·B and skip
+	// the zeros of ∂/∂z
+	muT, s2T, m2T []float64
+	// the first layer's bias rows with the input offsets folded in:
+	// c1 = μ_b − xoffᵀ M, c2 = σ_b² + (xoff²)ᵀ Σ²
+	c1, c2 []float64
 	doGrad bool
 	nrows  int
 	blocks int
@@ -121,8 +128,11 @@ func (b *base) init(m model.LogDensity, q family.Family, what string, moments bo
 	*b = base{net: net, scale: 1}
 	nw, d := net.nw, net.dim
 	b.s2 = make([]float64, nw)
+	b.muT = make([]float64, nw)
+	b.s2T = make([]float64, nw)
 	if moments {
 		b.m2 = make([]float64, nw)
+		b.m2T = make([]float64, nw)
 	}
 	b.cval = make([]float64, maxChunks)
 	b.cnoise = make([][2]float64, maxChunks)
@@ -140,6 +150,8 @@ func (b *base) init(m model.LogDensity, q family.Family, what string, moments bo
 	}
 	b.gmu = make([]float64, d)
 	b.gsd = make([]float64, d)
+	b.c1 = make([]float64, net.layers[0].Out)
+	b.c2 = make([]float64, net.layers[0].Out)
 	return nil
 }
 
@@ -192,6 +204,28 @@ func (b *base) begin(grad []float64, q family.Family) bool {
 			b.m2[j] = m * m
 		}
 	}
+	if b.doGrad {
+		for _, ly := range b.net.layers[1:] {
+			transpose(b.muT[ly.W:], mu[ly.W:], ly.In, ly.Out)
+			transpose(b.s2T[ly.W:], b.s2[ly.W:], ly.In, ly.Out)
+			if b.m2 != nil {
+				transpose(b.m2T[ly.W:], b.m2[ly.W:], ly.In, ly.Out)
+			}
+		}
+	}
+	ly := b.net.layers[0]
+	copy(b.c1, mu[ly.B:ly.B+ly.Out])
+	copy(b.c2, b.s2[ly.B:ly.B+ly.Out])
+	for i, off := range b.net.xoff {
+		if off == 0 {
+			continue
+		}
+		mw, sw := mu[ly.W+i*ly.Out:ly.W+(i+1)*ly.Out], b.s2[ly.W+i*ly.Out:ly.W+(i+1)*ly.Out]
+		for j := range b.c1 {
+			b.c1[j] -= off * mw[j]
+			b.c2[j] += off * off * sw[j]
+		}
+	}
 	b.nrows = b.net.n
 	if b.rows != nil {
 		b.nrows = len(b.rows)
@@ -227,6 +261,18 @@ func (b *base) finish(grad, hgrad []float64) float64 {
 		for c := 1; c < b.chunks; c++ {
 			add(gmu[:nw], b.cgmu[c])
 			add(gsd[:nw], b.cgs2[c])
+		}
+		// The first layer's input offsets (see c1, c2).
+		ly := net.layers[0]
+		for i, off := range net.xoff {
+			if off == 0 {
+				continue
+			}
+			gm, gs := gmu[ly.W+i*ly.Out:ly.W+(i+1)*ly.Out], gsd[ly.W+i*ly.Out:ly.W+(i+1)*ly.Out]
+			for j := range gm {
+				gm[j] -= off * gmu[ly.B+j]
+				gs[j] += off * off * gsd[ly.B+j]
+			}
 		}
 		if b.cgm2 != nil && len(net.layers) > 1 {
 			// ∂/∂(μ²) of the layers after the first (whose inputs have no
@@ -272,6 +318,15 @@ func fail(grad, hgrad []float64) float64 {
 		hgrad[i] = math.NaN()
 	}
 	return math.NaN()
+}
+
+// transpose stores the transpose of the r×c row-major matrix src in dst.
+func transpose(dst, src []float64, r, c int) {
+	for i := 0; i < r; i++ {
+		for j, v := range src[i*c : (i+1)*c] {
+			dst[j*r+i] = v
+		}
+	}
 }
 
 func add(dst, src []float64) {

@@ -21,6 +21,10 @@ func synthetic(lik Likelihood, n, p, k int, seed uint64) (*mat.Dense, []float64)
 		for j := 0; j < p; j++ {
 			v := 2*r.Float64() - 1
 			x.Set(i, j, 3*v+1) // not standardized
+			if j == 0 && r.Float64() < 0.4 {
+				x.Set(i, j, 0) // a sparse column
+				v = -1.0 / 3
+			}
 			s += math.Sin(float64(j+1) * v)
 		}
 		switch lik {
@@ -50,7 +54,13 @@ func synthetic(lik Likelihood, n, p, k int, seed uint64) (*mat.Dense, []float64)
 // smallNet returns a network on synthetic data.
 func smallNet(t testing.TB, lik Likelihood, act Activation, hidden []int, n int, prior Prior) *Network {
 	t.Helper()
-	x, y := synthetic(lik, n, 3, 3, 7)
+	return smallNetP(t, lik, act, hidden, n, 3, prior)
+}
+
+// smallNetP is smallNet with p inputs.
+func smallNetP(t testing.TB, lik Likelihood, act Activation, hidden []int, n, p int, prior Prior) *Network {
+	t.Helper()
+	x, y := synthetic(lik, n, p, 3, 7)
 	net, err := New(Spec{Hidden: hidden, Activation: act, Likelihood: lik, Prior: prior}, x, y)
 	if err != nil {
 		t.Fatal(err)

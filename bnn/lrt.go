@@ -155,13 +155,8 @@ func (e *LocalReparam) Do(w, c int) {
 		r := r1 - r0
 		for t := 0; t < r; t++ {
 			i := e.row(r0 + t)
-			src := net.x[i*p : (i+1)*p]
-			dst := wk.a0[t*p : (t+1)*p]
-			dst2 := wk.a02[t*p : (t+1)*p]
-			for j, v := range src {
-				dst[j] = v
-				dst2[j] = v * v
-			}
+			copy(wk.a0[t*p:(t+1)*p], net.xe[i*p:(i+1)*p])
+			copy(wk.a02[t*p:(t+1)*p], net.xe2[i*p:(i+1)*p])
 			wk.y[t] = net.y[i]
 		}
 		wk.st.Reset(e.Seed, rng.ELBO, e.call, uint64(k))
@@ -216,6 +211,9 @@ func (e *LocalReparam) forward(wk *lrtWork, r int) {
 		o := ly.Out
 		z, s, ep := wk.z[l][:r*o], wk.s[l][:r*o], wk.e[l][:r*o]
 		mb, vb := e.mu[ly.B:ly.B+o], e.s2[ly.B:ly.B+o]
+		if l == 0 {
+			mb, vb = e.c1, e.c2
+		}
 		for t := 0; t < r; t++ {
 			copy(z[t*o:(t+1)*o], mb)
 			copy(s[t*o:(t+1)*o], vb)
@@ -292,8 +290,8 @@ func (e *LocalReparam) backward(wk *lrtWork, c, r int, first bool) {
 		in0 := ly.In
 		da := wk.dz[l-1][:r*in0]
 		tmp := wk.tmp[:r*in0]
-		gemm(blas.NoTrans, blas.Trans, 1, matOf(r, o, dz), matOf(in0, o, e.mu[ly.W:]), 0, matOf(r, in0, da))
-		gemm(blas.NoTrans, blas.Trans, 1, matOf(r, o, dv), matOf(in0, o, e.s2[ly.W:]), 0, matOf(r, in0, tmp))
+		gemm(blas.NoTrans, blas.NoTrans, 1, matOf(r, o, dz), matOf(o, in0, e.muT[ly.W:]), 0, matOf(r, in0, da))
+		gemm(blas.NoTrans, blas.NoTrans, 1, matOf(r, o, dv), matOf(o, in0, e.s2T[ly.W:]), 0, matOf(r, in0, tmp))
 		a := wk.a[l-1][:r*in0]
 		switch net.act {
 		case ReLU:

@@ -169,13 +169,8 @@ func (e *Moments) Do(w, c int) {
 		r := r1 - r0
 		for t := 0; t < r; t++ {
 			i := e.row(r0 + t)
-			src := net.x[i*p : (i+1)*p]
-			dst := wk.a0[t*p : (t+1)*p]
-			dst2 := wk.a02[t*p : (t+1)*p]
-			for j, v := range src {
-				dst[j] = v
-				dst2[j] = v * v
-			}
+			copy(wk.a0[t*p:(t+1)*p], net.xe[i*p:(i+1)*p])
+			copy(wk.a02[t*p:(t+1)*p], net.xe2[i*p:(i+1)*p])
 			wk.y[t] = net.y[i]
 		}
 		e.forward(wk, r)
@@ -255,6 +250,9 @@ func (e *Moments) forward(wk *momWork, r int) {
 		o := ly.Out
 		mM, vV := wk.mM[l][:r*o], wk.vV[l][:r*o]
 		mb, vb := e.mu[ly.B:ly.B+o], e.s2[ly.B:ly.B+o]
+		if l == 0 {
+			mb, vb = e.c1, e.c2
+		}
 		for t := 0; t < r; t++ {
 			copy(mM[t*o:(t+1)*o], mb)
 			copy(vV[t*o:(t+1)*o], vb)
@@ -321,9 +319,9 @@ func (e *Moments) backward(wk *momWork, c, r int, first bool) {
 		// ∂/∂m = ∂/∂M μᵀ + 2m ⊙ (∂/∂V σ²ᵀ), ∂/∂v = ∂/∂V (σ² + μ²)ᵀ.
 		x1 := wk.tmp[:r*in]
 		gma, gva := wk.gM[l-1][:r*in], wk.gV[l-1][:r*in]
-		gemm(blas.NoTrans, blas.Trans, 1, gV, matOf(in, o, e.s2[ly.W:]), 0, matOf(r, in, x1))
-		gemm(blas.NoTrans, blas.Trans, 1, gV, matOf(in, o, e.m2[ly.W:]), 0, matOf(r, in, gva))
-		gemm(blas.NoTrans, blas.Trans, 1, gM, matOf(in, o, e.mu[ly.W:]), 0, matOf(r, in, gma))
+		gemm(blas.NoTrans, blas.NoTrans, 1, gV, matOf(o, in, e.s2T[ly.W:]), 0, matOf(r, in, x1))
+		gemm(blas.NoTrans, blas.NoTrans, 1, gV, matOf(o, in, e.m2T[ly.W:]), 0, matOf(r, in, gva))
+		gemm(blas.NoTrans, blas.NoTrans, 1, gM, matOf(o, in, e.muT[ly.W:]), 0, matOf(r, in, gma))
 		ma := wk.ma[l-1][:r*in]
 		d1, d2, d3, d4 := wk.dmM[l-1][:r*in], wk.dmV[l-1][:r*in], wk.dvM[l-1][:r*in], wk.dvV[l-1][:r*in]
 		for j := range gma {

@@ -142,6 +142,13 @@ type Network struct {
 
 	n, p    int
 	x       []float64 // standardized inputs, n×p
+	// The estimators' inputs: column j is xe = x/sd with the offset
+	// xoff = mean/sd subtracted inside the first layer (x_std = xe − xoff)
+	// when the raw column is sparse (a quarter or more zeros, which the
+	// products then skip), and x_std with xoff = 0 otherwise; xe2 holds
+	// x_std² − xoff² = xe(xe − 2·xoff), zero where xe is.
+	xe, xe2 []float64
+	xoff    []float64
 	y       []float64 // standardized response; 0/1; or class index
 	xMean   []float64
 	xSD     []float64
@@ -276,6 +283,30 @@ func New(spec Spec, x *mat.Dense, y []float64) (*Network, error) {
 	for i := 0; i < n; i++ {
 		for j := 0; j < p; j++ {
 			net.x[i*p+j] = (x.At(i, j) - net.xMean[j]) / net.xSD[j]
+		}
+	}
+	net.xe = make([]float64, n*p)
+	net.xe2 = make([]float64, n*p)
+	net.xoff = make([]float64, p)
+	for j := 0; j < p; j++ {
+		zeros := 0
+		for i := 0; i < n; i++ {
+			if x.At(i, j) == 0 {
+				zeros++
+			}
+		}
+		off := net.xMean[j] / net.xSD[j]
+		raw := 4*zeros >= n && math.Abs(off) <= 4 && off != 0
+		if raw {
+			net.xoff[j] = off
+		}
+		for i := 0; i < n; i++ {
+			v := net.x[i*p+j]
+			if raw {
+				v = x.At(i, j) / net.xSD[j]
+			}
+			net.xe[i*p+j] = v
+			net.xe2[i*p+j] = v * (v - 2*net.xoff[j])
 		}
 	}
 	net.y = make([]float64, n)
