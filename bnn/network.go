@@ -140,8 +140,8 @@ type Network struct {
 	dim    int // len(θ)
 	noise  int // index of log σ in θ, or −1
 
-	n, p    int
-	x       []float64 // standardized inputs, n×p
+	n, p int
+	x    []float64 // standardized inputs, n×p
 	// The estimators' inputs: column j is xe = x/sd with the offset
 	// xoff = mean/sd subtracted inside the first layer (x_std = xe − xoff)
 	// when the raw column is sparse (a quarter or more zeros, which the
