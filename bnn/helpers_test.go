@@ -82,3 +82,8 @@ func randomMeanField(net *Network, seed uint64) *family.MeanField {
 	q.SetMeanSD(mean, sd)
 	return q
 }
+
+// newTestStream returns a ChaCha8 generator for tests.
+func newTestStream(seed uint64) *rand.Rand {
+	return rand.New(rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), 't', 'e', 's', 't'}))
+}
