@@ -78,9 +78,9 @@ func trained(t *testing.T, lik Likelihood, act Activation, hidden []int, n, p in
 //     errors.
 //   - One hidden layer, Bernoulli likelihood: the output's first two
 //     moments are exact, only its Gaussianity is assumed. With
-//     f(a) = log logistic(±a), |f'''| ≤ 1/(6√3), a Taylor expansion to
+//     f(a) = log logistic(±a), |f”'| ≤ 1/(6√3), a Taylor expansion to
 //     second order around the mean (whose terms the two distributions
-//     share) bounds the error per row by (|f'''|max/6)(E|a−M|³ + E|ã−M|³)
+//     share) bounds the error per row by (|f”'|max/6)(E|a−M|³ + E|ã−M|³)
 //     with E|ã−M|³ = 2√(2/π)S³ for the Gaussian ã; E|a−M|³ is estimated
 //     from draws. The gap must be within that bound plus 4 standard
 //     errors.
