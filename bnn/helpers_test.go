@@ -87,3 +87,18 @@ func randomMeanField(net *Network, seed uint64) *family.MeanField {
 func newTestStream(seed uint64) *rand.Rand {
 	return rand.New(rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), 't', 'e', 's', 't'}))
 }
+
+// denseOf copies a matrix into a *mat.Dense.
+func denseOf(x interface {
+	Dims() (int, int)
+	At(i, j int) float64
+}) *mat.Dense {
+	r, c := x.Dims()
+	d := mat.NewDense(r, c, nil)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			d.Set(i, j, x.At(i, j))
+		}
+	}
+	return d
+}
