@@ -115,6 +115,42 @@ type base struct {
 	gmu, gsd []float64
 
 	grp parallel.Group
+
+	red  reduceTask
+	rgrp parallel.Group
+}
+
+// reduceTask sums the chunks' gradient accumulators coordinate by
+// coordinate, in chunk order, on all cores (over fixed ranges of
+// coordinates).
+type reduceTask struct {
+	b      *base
+	chunks int
+}
+
+func (t *reduceTask) Do(_, c int) {
+	b := t.b
+	net := b.net
+	lo, hi := parallel.Range(net.nw, t.chunks, c)
+	gmu, gsd := b.gmu[lo:hi], b.gsd[lo:hi]
+	copy(gmu, b.cgmu[0][lo:hi])
+	copy(gsd, b.cgs2[0][lo:hi])
+	for k := 1; k < b.chunks; k++ {
+		add(gmu, b.cgmu[k][lo:hi])
+		add(gsd, b.cgs2[k][lo:hi])
+	}
+	if b.cgm2 == nil || len(net.layers) < 2 {
+		return
+	}
+	// ∂/∂(μ²) of the layers after the first (whose inputs have no
+	// variance): ∂/∂μ += 2μ ∂/∂(μ²).
+	for j := max(lo, net.layers[1].W); j < hi; j++ {
+		s := 0.0
+		for k := 0; k < b.chunks; k++ {
+			s += b.cgm2[k][j]
+		}
+		b.gmu[j] += 2 * b.mu[j] * s
+	}
 }
 
 func (b *base) init(m model.LogDensity, q family.Family, what string, moments bool) error {
@@ -150,6 +186,7 @@ func (b *base) init(m model.LogDensity, q family.Family, what string, moments bo
 	}
 	b.gmu = make([]float64, d)
 	b.gsd = make([]float64, d)
+	b.red = reduceTask{b: b, chunks: parallel.Chunks(nw, 2048, 16)}
 	b.c1 = make([]float64, net.layers[0].Out)
 	b.c2 = make([]float64, net.layers[0].Out)
 	return nil
@@ -256,12 +293,7 @@ func (b *base) finish(grad, hgrad []float64) float64 {
 	if b.doGrad {
 		nw := net.nw
 		gmu, gsd := b.gmu, b.gsd
-		copy(gmu[:nw], b.cgmu[0])
-		copy(gsd[:nw], b.cgs2[0])
-		for c := 1; c < b.chunks; c++ {
-			add(gmu[:nw], b.cgmu[c])
-			add(gsd[:nw], b.cgs2[c])
-		}
+		b.rgrp.Run(&b.red, b.red.chunks)
 		// The first layer's input offsets (see c1, c2).
 		ly := net.layers[0]
 		for i, off := range net.xoff {
@@ -272,18 +304,6 @@ func (b *base) finish(grad, hgrad []float64) float64 {
 			for j := range gm {
 				gm[j] -= off * gmu[ly.B+j]
 				gs[j] += off * off * gsd[ly.B+j]
-			}
-		}
-		if b.cgm2 != nil && len(net.layers) > 1 {
-			// ∂/∂(μ²) of the layers after the first (whose inputs have no
-			// variance).
-			from := net.layers[1].W
-			for j := from; j < nw; j++ {
-				s := 0.0
-				for c := 0; c < b.chunks; c++ {
-					s += b.cgm2[c][j]
-				}
-				gmu[j] += 2 * b.mu[j] * s
 			}
 		}
 		sc := b.scale

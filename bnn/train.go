@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/govi-dev/govi/family"
+	"github.com/govi-dev/govi/internal/parallel"
 	"github.com/govi-dev/govi/internal/rng"
 )
 
@@ -101,6 +102,42 @@ type trainer struct {
 	steps, rejected int
 	epochSum        float64
 	epochN          int
+
+	adam adamTask
+	agrp parallel.Group
+}
+
+// adamTask updates Adam's moments and proposes the next point, or checks
+// the gradient for non-finite values, over fixed ranges of coordinates on
+// all cores.
+type adamTask struct {
+	t      *trainer
+	chunks int
+	update bool    // update the moments before proposing
+	check  bool    // check t.gn instead
+	rate   float64 // step size of the proposal
+	c1, c2 float64 // bias corrections
+	bad    []bool  // per chunk: a non-finite gradient entry
+}
+
+func (a *adamTask) Do(_, c int) {
+	t := a.t
+	s := &t.s
+	lo, hi := parallel.Range(len(t.x), a.chunks, c)
+	if a.check {
+		a.bad[c] = !allFinite(t.gn[lo:hi])
+		return
+	}
+	m, v, x, xn := t.m[lo:hi], t.v[lo:hi], t.x[lo:hi], t.xn[lo:hi]
+	if a.update {
+		for i, gi := range t.g[lo:hi] {
+			m[i] = s.Beta1*m[i] + (1-s.Beta1)*gi
+			v[i] = s.Beta2*v[i] + (1-s.Beta2)*gi*gi
+		}
+	}
+	for i := range xn {
+		xn[i] = x[i] + a.rate*(m[i]*a.c1)/(math.Sqrt(v[i]*a.c2)+s.Eps)
+	}
 }
 
 func (s *TrainSettings) defaults(n int) {
@@ -154,7 +191,22 @@ func newTrainer(net *Network, q family.Family, est Estimator, s TrainSettings) (
 	t.batch = s.Batch
 	t.batches = (net.n + s.Batch - 1) / s.Batch
 	t.shuffle()
+	ch := parallel.Chunks(n, 4096, 16)
+	t.adam = adamTask{t: t, chunks: ch, bad: make([]bool, ch)}
 	return t, nil
+}
+
+// gradFinite reports whether t.gn is finite.
+func (t *trainer) gradFinite() bool {
+	t.adam.check = true
+	t.agrp.Run(&t.adam, t.adam.chunks)
+	t.adam.check = false
+	for _, b := range t.adam.bad {
+		if b {
+			return false
+		}
+	}
+	return true
 }
 
 // shuffle draws the permutation of epoch t.epoch (Fisher-Yates).
@@ -217,20 +269,17 @@ func (t *trainer) step() bool {
 	s := &t.s
 	t.b1t *= s.Beta1
 	t.b2t *= s.Beta2
-	for i, gi := range t.g {
-		t.m[i] = s.Beta1*t.m[i] + (1-s.Beta1)*gi
-		t.v[i] = s.Beta2*t.v[i] + (1-s.Beta2)*gi*gi
-	}
-	c1, c2 := 1/(1-t.b1t), 1/(1-t.b2t)
+	a := &t.adam
+	a.c1, a.c2 = 1/(1-t.b1t), 1/(1-t.b2t)
+	a.update = true
 	rows := t.rows()
 	rejectedNow := false
 	for try := 0; try < maxRejects; try++ {
-		rate := s.Rate * t.shrink
-		for i := range t.xn {
-			t.xn[i] = t.x[i] + rate*(t.m[i]*c1)/(math.Sqrt(t.v[i]*c2)+s.Eps)
-		}
+		a.rate = s.Rate * t.shrink
+		t.agrp.Run(a, a.chunks)
+		a.update = false
 		f := t.eval(t.xn, t.gn, rows)
-		if finite(f) && allFinite(t.gn) {
+		if finite(f) && t.gradFinite() {
 			t.x, t.xn = t.xn, t.x
 			t.g, t.gn = t.gn, t.g
 			t.f = f
