@@ -313,17 +313,12 @@ func (e *LocalReparam) backward(wk *lrtWork, c, r int, first bool) {
 // colSums adds (or, if set, stores) the column sums of the r×o matrix m
 // in dst.
 func colSums(dst, m []float64, r, o int, set bool) {
+	t := 0
 	if set {
 		copy(dst, m[:o])
-		r0 := 1
-		for t := r0; t < r; t++ {
-			for j, v := range m[t*o : (t+1)*o] {
-				dst[j] += v
-			}
-		}
-		return
+		t = 1
 	}
-	for t := 0; t < r; t++ {
+	for ; t < r; t++ {
 		for j, v := range m[t*o : (t+1)*o] {
 			dst[j] += v
 		}

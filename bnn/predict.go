@@ -75,7 +75,6 @@ func (n *Network) Predict(q family.Family, x *mat.Dense, o *PredictOptions) (*Pr
 		return nil, err
 	}
 	pr := &Prediction{}
-	k := n.layers[len(n.layers)-1].Out
 	if n.lik == Gaussian {
 		pr.Mean = make([]float64, rows)
 		pr.SD = make([]float64, rows)
@@ -85,7 +84,6 @@ func (n *Network) Predict(q family.Family, x *mat.Dense, o *PredictOptions) (*Pr
 		pr.Classes = n.Classes()
 		pr.Prob = mat.NewDense(max(rows, 1), len(pr.Classes), nil)
 		pr.Class = make([]float64, rows)
-		_ = k
 	}
 	sim := newSimulation(n, q, o)
 	for lo := 0; lo < rows; lo += predictGroup {

@@ -241,3 +241,37 @@ func TestDataErrors(t *testing.T) {
 		t.Errorf("family of the wrong dimension accepted")
 	}
 }
+
+// TestEarlyStop checks the smoothed-ELBO stopping rule and cancellation.
+func TestEarlyStop(t *testing.T) {
+	net := smallNet(t, Gaussian, ReLU, []int{8}, 200, Prior{})
+	q := family.NewMeanField(net.Dim())
+	net.InitFamily(q, 1)
+	res, err := net.Train(context.Background(), q, &Moments{}, TrainSettings{Epochs: 5000, Batch: 200, Rate: 1e-2, Patience: 20, Tol: 1e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Epochs >= 5000 || !strings.Contains(res.Stopped, "did not improve") {
+		t.Fatalf("stopped after %d epochs: %s", res.Epochs, res.Stopped)
+	}
+	if len(res.ELBO) != res.Epochs || res.Weights != net.Weights() || !(res.Seconds > 0) {
+		t.Fatalf("result %+v", res)
+	}
+	t.Logf("%s after %d epochs, ELBO %.2f", res.Stopped, res.Epochs, res.ELBO[len(res.ELBO)-1])
+	ctx, cancel := context.WithCancel(context.Background())
+	res, err = net.Train(ctx, q, &Moments{}, TrainSettings{Epochs: 100, Callback: func(e int, _ float64) error {
+		if e == 3 {
+			cancel()
+		}
+		return nil
+	}})
+	if !errors.Is(err, context.Canceled) || res.Epochs != 3 {
+		t.Fatalf("canceled run: %v after %d epochs", err, res.Epochs)
+	}
+	check := q.Params(nil)
+	for _, v := range check {
+		if math.IsNaN(v) {
+			t.Fatal("NaN parameter after cancellation")
+		}
+	}
+}

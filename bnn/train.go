@@ -386,11 +386,6 @@ func (n *Network) Train(ctx context.Context, q family.Family, est Estimator, s T
 				break
 			}
 		}
-		if e+1 < t.s.Epochs {
-			// The first batch of the next epoch is evaluated by the next
-			// step.
-			continue
-		}
 	}
 	if res.Stopped == "" {
 		res.Stopped = fmt.Sprintf("completed %d epochs", res.Epochs)
