@@ -41,6 +41,9 @@ func TestGoviFit(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && c.method.Stochastic() {
+				t.Skip("6000 Adam iterations; skipped with -short")
+			}
 			net := newNet()
 			q := c.q(net.Dim())
 			if err := net.InitFamily(q, 1); err != nil {
