@@ -56,7 +56,8 @@ func formatBytes(b float64) string {
 
 // EstimateBytes returns the bytes that fitting a network with the given
 // layer widths (inputs, hidden layers, outputs) on rows training rows
-// needs, as New checks it against the budget: the standardized data, the
+// needs, as New checks it against the budget: the data (three copies of
+// the inputs: standardized, and the estimators' sparse-aware pair), the
 // mean-field family (3 values per coordinate of θ), Adam's state and the
 // trial point (10 per coordinate), an estimator's per-coordinate arrays
 // and per-chunk gradient accumulators (3 + 3·8 per coordinate), and per
@@ -78,7 +79,7 @@ func EstimateBytes(sizes []int, gaussian bool, rows int) float64 {
 	}
 	p := float64(sizes[0])
 	workers := float64(runtime.GOMAXPROCS(0))
-	floats := float64(rows)*(p+1) + // data
+	floats := float64(rows)*(3*p+1) + // data: standardized, and the estimators' two copies
 		d*(3+10+3+3*maxChunks) + // family, optimizer, estimator
 		workers*(float64(blockRows)*(width*rowBuffers+2*p)+float64(pointBlock)*(3*width+p))
 	return 8 * floats

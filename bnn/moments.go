@@ -350,20 +350,22 @@ func reluMoments(M, V float64) (m, v, dmM, dmV, dvM, dvV float64) {
 	V = math.Max(V, minVar)
 	s := math.Sqrt(V)
 	a := M / s
-	cdf := 0.5 * math.Erfc(-a*invSqrt2)
 	pdf := invSqrt2Pi * math.Exp(-0.5*a*a)
-	m = M*cdf + s*pdf
-	var h float64
+	var cdf, q, h float64 // Φ(α), Φ(−α) = 1 − Φ(α), the variance factor
 	if a > 0 {
-		q := 0.5 * math.Erfc(a*invSqrt2)
+		q = 0.5 * math.Erfc(a*invSqrt2) // accurate in the tail
+		cdf = 1 - q
 		t := pdf - a*q
 		h = 1 - q - a*t - t*t
 	} else {
+		cdf = 0.5 * math.Erfc(-a*invSqrt2)
+		q = 1 - cdf
 		u := a*cdf + pdf
 		h = (1+a*a)*cdf + a*pdf - u*u
 	}
+	m = M*cdf + s*pdf
 	v = V * math.Max(h, 0)
-	return m, v, cdf, pdf / (2 * s), 2 * m * (1 - cdf), cdf - m*pdf/s
+	return m, v, cdf, pdf / (2 * s), 2 * m * q, cdf - m*pdf/s
 }
 
 // tanhMoments returns the mean and variance of tanh(z) for z ~ N(M, V) by
