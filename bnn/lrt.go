@@ -135,12 +135,18 @@ func (e *LocalReparam) ELBOHyper(grad, hgrad []float64, q family.Family) float64
 	if !e.Fixed {
 		e.calls++
 	}
-	e.grp.Run(e, e.chunks)
+	e.grp.Run(lrtTask{e}, e.chunks)
 	return e.finish(grad, hgrad)
 }
 
-// Do evaluates chunk c on worker w (parallel.Task).
-func (e *LocalReparam) Do(w, c int) {
+// lrtTask runs the chunks of a call (parallel.Task).
+type lrtTask struct{ e *LocalReparam }
+
+// Do evaluates chunk c on worker w.
+func (t lrtTask) Do(w, c int) { t.e.chunk(w, c) }
+
+// chunk evaluates chunk c on worker w.
+func (e *LocalReparam) chunk(w, c int) {
 	net := e.net
 	wk := e.work[w]
 	p := net.p

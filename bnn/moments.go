@@ -149,12 +149,18 @@ func (e *Moments) ELBOHyper(grad, hgrad []float64, q family.Family) float64 {
 		return fail(grad, hgrad)
 	}
 	e.grow()
-	e.grp.Run(e, e.chunks)
+	e.grp.Run(momTask{e}, e.chunks)
 	return e.finish(grad, hgrad)
 }
 
-// Do evaluates chunk c on worker w (parallel.Task).
-func (e *Moments) Do(w, c int) {
+// momTask runs the chunks of a call (parallel.Task).
+type momTask struct{ e *Moments }
+
+// Do evaluates chunk c on worker w.
+func (t momTask) Do(w, c int) { t.e.chunk(w, c) }
+
+// chunk evaluates chunk c on worker w.
+func (e *Moments) chunk(w, c int) {
 	net := e.net
 	wk := e.work[w]
 	p := net.p
