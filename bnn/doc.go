@@ -47,12 +47,13 @@
 // generic elbo.MonteCarlo, which draws θ whole (full reparameterization),
 // with govi.Fit: it works with any family, at the cost of a full forward
 // and backward pass per draw and of a gradient variance that grows with
-// the batch (each draw's noise is shared by all rows). It fits small
-// networks, where it also captures correlations between weights that the
-// mean-field family cannot (on TestGoviFit's 1-10-1 network its ELBO is
-// about a nat above the mean-field optimum); it does not fit large ones:
-// d(k+2) parameters, O(dk) work per draw, and InitFamily's moment matching
-// (family.LowRank.MatchMoments) costs O(d³).
+// the batch (each draw's noise is shared by all rows; TestGradientVariance
+// measures it). It fits small networks, where it can also represent
+// correlations between weights that the mean-field family cannot
+// (TestGoviFit fits a 1-10-1 network with it); it does not fit large
+// ones: d(k+2) parameters, O(dk) work per draw, a whole network pass per
+// draw, and InitFamily's moment matching (family.LowRank.MatchMoments)
+// costs O(d³).
 //
 // # Estimators
 //
