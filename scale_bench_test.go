@@ -145,3 +145,38 @@ func BenchmarkFitMethods(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSampleWells draws 4000 times from a fitted q for the wells
+// model with their log densities: the blocked pass (Sample on the
+// model.Predictors model) against the draw-by-draw evaluation of the same
+// log density (the model hidden behind a plain LogDensity).
+func BenchmarkSampleWells(b *testing.B) {
+	m := wellsModel(b)
+	if m == nil {
+		b.Skip("shared/posteriordb-extra not found (set GOVI_SHARED)")
+	}
+	q := family.NewFullRank(m.Dim())
+	ch := govi.Auto(m, 1)
+	if err := ch.Apply(context.Background(), q); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := govi.Fit(context.Background(), m, q, ch.Estimator, ch.Method, nil); err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		m    model.LogDensity
+	}{{"blocked", m}, {"perdraw", plainDensity{m}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				govi.Sample(tc.m, q, m, govi.DefaultDraws, 1)
+			}
+		})
+	}
+}
+
+// plainDensity hides every interface of a model but LogDensity.
+type plainDensity struct{ m model.LogDensity }
+
+func (p plainDensity) LogDensity(x []float64) float64 { return p.m.LogDensity(x) }
+func (p plainDensity) Dim() int                       { return p.m.Dim() }

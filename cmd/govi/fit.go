@@ -374,6 +374,10 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, govi.ErrInterrupted) {
 			return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("%w: nothing written", err)}
 		}
+		var le *govi.LimitError
+		if errors.As(err, &le) && le.What == "draws" {
+			return usageErrorf("--draws %d: %s", o.draws, le.Msg)
+		}
 		return withCode(exitCode(err), err)
 	}
 	prog.Done(out.Fit.Status.String())

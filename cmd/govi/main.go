@@ -115,7 +115,9 @@ func dataErrorf(format string, args ...any) error {
 func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "govi: %s\n", err)
+		// The library's errors carry their package's prefix; the command
+		// names itself once.
+		fmt.Fprintf(os.Stderr, "govi: %s\n", strings.TrimPrefix(err.Error(), "govi: "))
 	}
 	os.Exit(exitCode(err))
 }
