@@ -299,23 +299,30 @@ func gaussian(f *failures, q family.Gaussian, phi, eps []float64) {
 	q.SetParams(phi)
 }
 
+// randomSPD returns AAᵀ + ridge·I for a d×d matrix A of normal draws of
+// sd scale: a positive definite matrix with correlations.
+func randomSPD(rng *rand.Rand, d int, scale, ridge float64) *mat.SymDense {
+	a := mat.NewDense(d, d, nil)
+	for i := 0; i < d; i++ {
+		for j := 0; j < d; j++ {
+			a.Set(i, j, scale*rng.NormFloat64())
+		}
+	}
+	s := mat.NewSymDense(d, nil)
+	s.SymOuterK(1, a)
+	for i := 0; i < d; i++ {
+		s.SetSym(i, i, s.At(i, i)+ridge)
+	}
+	return s
+}
+
 // matcher checks MatchMoments: the marginal variances are matched exactly,
 // the whole covariance when the family can represent it, and a covariance
 // that is not positive definite is refused.
 func matcher(f *failures, q family.Matcher) {
 	d := q.Dim()
 	rng := rand.New(rand.NewPCG(4, 4))
-	a := mat.NewDense(d, d, nil)
-	for i := 0; i < d; i++ {
-		for j := 0; j < d; j++ {
-			a.Set(i, j, rng.NormFloat64())
-		}
-	}
-	cov := mat.NewSymDense(d, nil)
-	cov.SymOuterK(1, a)
-	for i := 0; i < d; i++ {
-		cov.SetSym(i, i, cov.At(i, i)+0.5)
-	}
+	cov := randomSPD(rng, d, 1, 0.5)
 	mean := make([]float64, d)
 	for i := range mean {
 		mean[i] = rng.NormFloat64()
@@ -365,17 +372,7 @@ func matcher(f *failures, q family.Matcher) {
 func natural(f *failures, q family.Natural) {
 	d := q.Dim()
 	rng := rand.New(rand.NewPCG(5, 5))
-	a := mat.NewDense(d, d, nil)
-	for i := 0; i < d; i++ {
-		for j := 0; j < d; j++ {
-			a.Set(i, j, 0.5*rng.NormFloat64())
-		}
-	}
-	hp := mat.NewSymDense(d, nil) // H, the precision
-	hp.SymOuterK(1, a)
-	for i := 0; i < d; i++ {
-		hp.SetSym(i, i, hp.At(i, i)+1)
-	}
+	hp := randomSPD(rng, d, 0.5, 1) // H, the precision
 	m := make([]float64, d)
 	for i := range m {
 		m[i] = rng.NormFloat64()

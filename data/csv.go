@@ -40,28 +40,35 @@ type Options struct {
 // ReadFile reads the CSV file at path (see [ReadCSV]); path names the data
 // in messages.
 func ReadFile(path string, opt Options) (*Frame, error) {
-	fh, err := os.Open(path)
+	fh, opt, err := openFile(path, opt)
 	if err != nil {
-		return nil, &Error{File: path, Err: err}
+		return nil, err
 	}
 	defer fh.Close()
+	return ReadCSV(fh, path, opt)
+}
+
+// openFile opens the CSV file at path; a .tsv file is tab-separated
+// unless opt says otherwise.
+func openFile(path string, opt Options) (*os.File, Options, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, opt, &Error{File: path, Err: err}
+	}
 	if opt.Comma == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
 		opt.Comma = '\t'
 	}
-	return ReadCSV(fh, path, opt)
+	return fh, opt, nil
 }
 
 // ReadFileHeader returns the column names in the header of the CSV file
 // at path, read as [ReadFile] reads them, without reading the data.
 func ReadFileHeader(path string, opt Options) ([]string, error) {
-	fh, err := os.Open(path)
+	fh, opt, err := openFile(path, opt)
 	if err != nil {
-		return nil, &Error{File: path, Err: err}
+		return nil, err
 	}
 	defer fh.Close()
-	if opt.Comma == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
-		opt.Comma = '\t'
-	}
 	return ReadHeader(fh, path, opt)
 }
 
