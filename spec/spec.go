@@ -5,7 +5,9 @@
 // it on a data frame into a model.Linear; Built.Fit runs govi's pipeline
 // (govi.Run) on it and returns the report of the fit; Predict and
 // Predictor give the posterior predictive distribution of new rows from
-// the draws of a fit.
+// the draws of a fit (Built.Predict from a fit in memory). A Stream is a
+// Model evaluated on a file read a chunk at a time, for data larger than
+// memory.
 //
 // # Families
 //
@@ -34,8 +36,10 @@
 //
 // Priors are given by class, as in brms: "b" (population-level
 // coefficients, or one of them with Coef), "Intercept", "sigma"
-// (gaussian, student), "phi" (negbinomial), "nu" (student), and "sd"
-// (group-level sds; Group and Coef select one). Their spelling is Stan's
+// (gaussian, student), "phi" (negbinomial), "nu" (student), "sd"
+// (group-level sds; Group and Coef select one) and "cor" (the correlation
+// matrix of correlated group-level effects, lkj(eta), default lkj(1);
+// Group selects one). Their spelling is Stan's
 // (package prior). "flat" on a positive parameter means p ∝ 1 on (0, ∞).
 //
 // Defaults are weakly informative and scaled to the data, following
