@@ -1,4 +1,4 @@
-// Package govi fits Gaussian variational approximations q_φ(θ) to Bayesian
+// Package govi fits variational approximations q_φ(θ) to Bayesian
 // posteriors p(θ | D) ∝ p(D | θ)p(θ) by maximizing the evidence lower bound
 //
 //	ELBO(φ) = E_q[log p(D | θ)] − KL(q_φ ‖ p(θ)) = log p(D) − KL(q_φ ‖ p(θ | D)).
@@ -7,21 +7,34 @@
 // variational inference:
 //
 //   - a model (package model): a log density on unconstrained R^d with its
-//     gradient, or the structured model.Linear for GLM-like likelihoods;
+//     gradient, or one that describes its linear-predictor structure
+//     (model.Predictors, implemented by model.Linear for GLMs with group
+//     effects) for the quadrature ELBO, natural-gradient steps and
+//     minibatches; package bnn's networks are models too;
 //   - a variational family (package family): mean-field, low-rank or
 //     full-rank Gaussian, or any type implementing family.Family;
-//   - an ELBO estimator (package elbo): Monte Carlo or Gauss-Hermite quadrature;
+//   - an ELBO estimator (package elbo): Monte Carlo, Gauss-Hermite
+//     quadrature, or quadrature on minibatches of rows;
 //   - an optimizer (package optim): gradient ascent, Adam, L-BFGS,
-//     natural-gradient steps, or several of them in turn (optim.Fallback).
+//     natural-gradient steps (deterministic or stochastic), or several of
+//     them in turn (optim.Fallback).
 //
 // Fit runs them and returns the fitted family with the ELBO trace and the
 // reason it stopped; Auto chooses the pieces for a model. Sample draws from
-// the fit with the log densities PSIS needs, Diagnose checks it (Pareto
-// k-hat, ESS, ELBO and importance-weighted evidence with standard errors),
-// and Corrected and Resample use the smoothed importance weights. None of
-// them names a concrete model or family: they use the interfaces of
-// packages model, family and elbo, so a new piece plugs in without
-// changes here.
+// the fit with the log densities PSIS needs, Diagnose checks it (a verdict
+// built on KL(q ‖ p), the expectation-specific k-hat of the summaries and
+// how far importance reweighting moves them; Pareto k-hat, ESS, ELBO and
+// importance-weighted evidence with standard errors), and Corrected and
+// Resample use the smoothed importance weights. None of them names a
+// concrete model or family: they use the interfaces of packages model,
+// family and elbo, so a new piece plugs in without changes here.
+//
+// Run is the whole pipeline (choose, fit, draw, diagnose, advise) behind
+// the govi command, with minibatch fits of data in memory or streamed from
+// files (RunOptions.BatchSize, Source). FitMixture fits the quadrature
+// mixture over a hierarchical model's few hyperparameters (group sds,
+// auxiliary parameters), right where a Gaussian understates the group
+// sds; Run uses it by default for models with group-level terms.
 package govi
 
 import (

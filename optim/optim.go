@@ -1,5 +1,5 @@
 // Package optim maximizes an objective, such as the ELBO over the
-// variational parameters. Five methods implement Method:
+// variational parameters. Six methods implement Method:
 //
 //   - GradientAscent: stochastic gradient ascent with a step-size Schedule
 //     (Constant, or the Robbins-Monro Decay), for noisy objectives;
@@ -8,6 +8,10 @@
 //     objectives;
 //   - NaturalGradient: damped second-order steps proposed by an objective
 //     that implements Curved, for deterministic objectives;
+//   - StochasticNatural: natural-gradient steps on minibatches with a
+//     Robbins-Monro step size and averaging over epochs (Hoffman, Blei, Wang
+//     & Paisley 2013), for objectives that implement Curved, Averaging and
+//     Epochs;
 //   - Fallback: several methods in turn, each starting where the previous
 //     one stopped, until one converges.
 //
