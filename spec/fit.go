@@ -23,7 +23,8 @@ import (
 // the same posterior in other coordinates so that their ELBOs compare,
 // keeps the fit with the higher ELBO and says which in a note; b.Spec and
 // b.Linear then describe the kept one. A mixture fit (see govi.FitMixture)
-// is the same under either parameterization and is fitted once.
+// is nearly the same under either parameterization and is fitted once,
+// non-centered.
 func (b *Built) Fit(ctx context.Context, opt govi.RunOptions) (*report.Fit, *govi.Outcome, error) {
 	groups := len(b.Design.Groups) > 0
 	if !groups || (b.Spec.Parameterization != "" && b.Spec.Parameterization != "auto") {
@@ -34,9 +35,11 @@ func (b *Built) Fit(ctx context.Context, opt govi.RunOptions) (*report.Fit, *gov
 		return fit, out, err
 	}
 	if out.Approx == "mixture" {
-		// The mixture's components are full-rank Gaussians given ψ, and the
-		// two parameterizations are linear maps of each other given ψ: the
-		// centered fit would be the same distribution.
+		// Given ψ the two parameterizations are linear maps of each other,
+		// so the mixture's components are the same distribution in both;
+		// they differ only in how q(β | ψ) is held within a cell, where
+		// the non-centered effects vary less with ψ (eight schools: KL
+		// 0.006 nats non-centered, 0.097 centered). One fit is enough.
 		return fit, out, nil
 	}
 	c, err := b.withCentered()

@@ -2,6 +2,7 @@ package posteriordb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -10,14 +11,19 @@ import (
 	"github.com/govi-dev/govi"
 	"github.com/govi-dev/govi/elbo"
 	"github.com/govi-dev/govi/family"
+	"github.com/govi-dev/govi/model"
+	"github.com/govi-dev/govi/optim"
 )
 
-// The two variational families, spelled as Stan's ADVI algorithms, and
-// govi's low-rank family (rank LowRankRank, or d − 1 when d is smaller).
+// The two variational families, spelled as Stan's ADVI algorithms,
+// govi's low-rank family (rank LowRankRank, or d − 1 when d is smaller)
+// and the quadrature mixture over the hyperparameters (govi.FitMixture,
+// for the hierarchical posteriors).
 const (
 	FullRank  = "fullrank"
 	MeanField = "meanfield"
 	LowRank   = "lowrank"
+	Mixture   = "mixture"
 	// LowRankRank is the rank of the low-rank family, the command's
 	// default.
 	LowRankRank = 5
@@ -112,11 +118,17 @@ type Score struct {
 // draws against ref.
 func Evaluate(ctx context.Context, p *Posterior, ref *Reference, fam string, opt Options) (*Score, error) {
 	opt = opt.defaults()
-	res, err := Fit(ctx, p, fam, opt.Seed)
+	var res *govi.Result
+	var err error
+	if fam == Mixture {
+		res, err = fitMixture(ctx, p)
+	} else {
+		res, err = Fit(ctx, p, fam, opt.Seed)
+	}
 	if err != nil {
 		return nil, err
 	}
-	ds := govi.Sample(p.Model, res.Family, p.Params, opt.Draws, opt.Seed)
+	ds := govi.Sample(p.Model, res.Approx, p.Params, opt.Draws, opt.Seed)
 	s, err := score(ds, ref)
 	if err != nil {
 		return nil, fmt.Errorf("posteriordb: %s: %w", p.Name, err)
@@ -131,11 +143,29 @@ func Evaluate(ctx context.Context, p *Posterior, ref *Reference, fam string, opt
 		LogQ:  ds.LogQ[:k],
 	}
 	s.Diag, err = govi.Diagnose(sub, govi.DiagnoseOptions{MeanField: fam == MeanField, Centered: p.Centered,
-		ExactELBO: res.ELBO, ELBOIsExact: isQuadrature(govi.Auto(p.Model, opt.Seed).Estimator)})
+		ExactELBO: res.ELBO, ELBOIsExact: fam != Mixture && isQuadrature(govi.Auto(p.Model, opt.Seed).Estimator)})
 	if err != nil {
 		return nil, fmt.Errorf("posteriordb: %s %s: %w", p.Name, fam, err)
 	}
 	return s, nil
+}
+
+// ErrNotHierarchical is returned by Evaluate for the mixture on a
+// posterior without group-level effects (or not a model.Predictors).
+var ErrNotHierarchical = errors.New("posteriordb: the mixture is for the hierarchical posteriors")
+
+// fitMixture fits the quadrature mixture to p, as a Result whose Approx
+// is the mixture and whose Iterations count the conditional fits.
+func fitMixture(ctx context.Context, p *Posterior) (*govi.Result, error) {
+	pm, ok := p.Model.(model.Predictors)
+	if !ok || p.Kind != Hierarchical {
+		return nil, ErrNotHierarchical
+	}
+	fit, err := govi.FitMixture(ctx, pm, govi.MixtureOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return &govi.Result{Approx: fit.Mixture, ELBO: math.NaN(), Iterations: fit.Fits, Elapsed: fit.Elapsed, Status: optim.Converged}, nil
 }
 
 // isQuadrature reports whether est computes the ELBO without Monte Carlo
