@@ -183,7 +183,7 @@ func Parse(s string) (*Formula, error) {
 		}
 	})
 	if dup != nil {
-		e := p.errAt(dup.pos, "the response column %q also appears on the right of ~", dup.name)
+		e := p.errAt(dup.pos, "the response column %q also appears on the right of ~", clip(dup.name))
 		e.Hint = "a column cannot predict itself; remove it from the predictors"
 		return nil, e
 	}
@@ -375,7 +375,7 @@ type analyzer struct {
 
 // unknownFunc returns the error for an unsupported function.
 func (a *analyzer) unknownFunc(c *callNode) error {
-	e := a.p.errAt(c.pos, "unknown function %q", c.fn)
+	e := a.p.errAt(c.pos, "unknown function %q", clip(c.fn))
 	names := functionNames()
 	if s, ok := data.Suggest(c.fn, names); ok {
 		e.Hint = fmt.Sprintf("did you mean %q? ", s)
@@ -747,11 +747,11 @@ func (a *analyzer) groupTerm(pn *parenNode, ctx int) error {
 			continue
 		}
 		if g.icpt && h.icpt {
-			return a.p.errAt(pn.pos, "the intercept varies by %q twice (also in %s)", g.group, h.text)
+			return a.p.errAt(pn.pos, "the intercept varies by %q twice (also in %s)", clip(g.group), clip(h.text))
 		}
 		for _, t := range g.terms {
 			if containsTerm(h.terms, t) {
-				return a.p.errAt(pn.pos, "%s varies by %q twice (also in %s)", a.f.termName(t), g.group, h.text)
+				return a.p.errAt(pn.pos, "%s varies by %q twice (also in %s)", a.f.termName(t), clip(g.group), clip(h.text))
 			}
 		}
 	}

@@ -110,7 +110,21 @@ func (t token) describe() string {
 	if t.kind == tEOF {
 		return "end of formula"
 	}
-	return strconv.Quote(t.text)
+	return strconv.Quote(clip(t.text))
+}
+
+// clip shortens s to at most 40 bytes (at a rune start) with "…", so that
+// a message quoting input stays within a line.
+func clip(s string) string {
+	const most = 40
+	if len(s) <= most {
+		return s
+	}
+	i := most
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // isNameStart reports whether r can start an R name.
@@ -180,7 +194,7 @@ func lex(s string) ([]token, error) {
 			}
 			v, err := strconv.ParseFloat(s[i:j], 64)
 			if err != nil {
-				return nil, &SyntaxError{Formula: s, Pos: i, Msg: fmt.Sprintf("malformed number %q", s[i:j])}
+				return nil, &SyntaxError{Formula: s, Pos: i, Msg: fmt.Sprintf("malformed number %q", clip(s[i:j]))}
 			}
 			toks = append(toks, token{kind: tNum, text: s[i:j], pos: i, num: v})
 			i = j
