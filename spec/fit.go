@@ -26,8 +26,7 @@ import (
 // is nearly the same under either parameterization and is fitted once,
 // non-centered.
 func (b *Built) Fit(ctx context.Context, opt govi.RunOptions) (*report.Fit, *govi.Outcome, error) {
-	groups := len(b.Design.Groups) > 0
-	if !groups || (b.Spec.Parameterization != "" && b.Spec.Parameterization != "auto") {
+	if !b.centerable() || (b.Spec.Parameterization != "" && b.Spec.Parameterization != "auto") {
 		return b.fit(ctx, opt, false)
 	}
 	fit, out, err := b.fit(ctx, opt, true)
@@ -64,6 +63,18 @@ func (b *Built) Fit(ctx context.Context, opt govi.RunOptions) (*report.Fit, *gov
 // better reports whether ELBO a is higher than b (NaN never is).
 func better(a, b float64) bool { return a > b || (math.IsNaN(b) && !math.IsNaN(a)) }
 
+// centerable reports whether some group-level term can be centered:
+// correlated effects are always non-centered (r = diag(τ)Lz).
+func (b *Built) centerable() bool {
+	cor := map[int]bool{}
+	for _, c := range b.Design.Correlated {
+		for _, g := range c {
+			cor[g] = true
+		}
+	}
+	return len(cor) < len(b.Design.Groups)
+}
+
 // withCentered returns b with every group-level term centered.
 func (b *Built) withCentered() (*Built, error) {
 	t := b.Linear.Terms()
@@ -92,7 +103,7 @@ func (b *Built) fit(ctx context.Context, opt govi.RunOptions, both bool) (*repor
 		b.Spec = &sp
 	}
 	opt.Constrainer = b
-	groups := len(b.Design.Groups) > 0
+	groups := b.centerable() // correlated effects have no other parameterization to advise
 	centered := b.Spec.Parameterization == "centered"
 	opt.Advice.Centered = groups && centered
 	opt.Advice.NonCentered = groups && !centered
