@@ -74,39 +74,40 @@ func (l Likelihood) String() string {
 // scales at their current values.
 type Prior struct {
 	// Scale is the prior sd s of the weights and biases. Zero means 1.
-	Scale float64
+	Scale float64 `json:"scale,omitempty"`
 	// FanIn divides the scale of each layer's weights and biases by the
 	// square root of the layer's number of inputs (Neal 1996), which keeps
 	// the prior variance of every pre-activation near Scale² whatever the
 	// width.
-	FanIn bool
+	FanIn bool `json:"fan_in,omitempty"`
 	// Learn makes the per-layer log scales hyperparameters optimized with
 	// the ELBO by Train (empirical Bayes).
-	Learn bool
+	Learn bool `json:"learn,omitempty"`
 	// NoiseMu and NoiseSD give the prior N(NoiseMu, NoiseSD²) of log σ, the
 	// log noise sd of a Gaussian likelihood on the standardized response.
 	// Zero NoiseSD means NoiseMu = 0 and NoiseSD = 1: σ is lognormal with
 	// median 1, the sd of the response, and 95% of its mass between 0.14
 	// and 7.
-	NoiseMu, NoiseSD float64
+	NoiseMu float64 `json:"noise_mu,omitempty"`
+	NoiseSD float64 `json:"noise_sd,omitempty"`
 }
 
 // Spec describes a network.
 type Spec struct {
 	// Hidden holds the widths of the hidden layers, input side first. No
 	// hidden layer is a generalized linear model.
-	Hidden []int
+	Hidden []int `json:"hidden"`
 	// Activation is the nonlinearity of every hidden layer.
-	Activation Activation
+	Activation Activation `json:"activation"`
 	// Likelihood is the response distribution.
-	Likelihood Likelihood
+	Likelihood Likelihood `json:"likelihood"`
 	// Prior is the prior on the weights (and the noise sd).
-	Prior Prior
+	Prior Prior `json:"prior"`
 	// MaxBytes is the memory budget: New refuses, with a *MemoryError and
 	// before allocating, a network whose data, model, mean-field family,
 	// optimizer state and training workspace (EstimateBytes) need more.
 	// Zero means DefaultBudget().
-	MaxBytes int64
+	MaxBytes int64 `json:"max_bytes,omitempty"`
 }
 
 // layer describes the weights of one layer: W (In×Out, row-major) at
@@ -191,20 +192,8 @@ func New(spec Spec, x *mat.Dense, y []float64) (*Network, error) {
 	if n < 1 || p < 1 {
 		return nil, fmt.Errorf("%w: need at least one row and one column", ErrData)
 	}
-	for _, w := range spec.Hidden {
-		if w < 1 {
-			return nil, fmt.Errorf("%w: hidden layer width %d", ErrSpec, w)
-		}
-	}
-	if spec.Activation != ReLU && spec.Activation != Tanh {
-		return nil, fmt.Errorf("%w: unknown activation %v", ErrSpec, spec.Activation)
-	}
-	pr := spec.Prior
-	if pr.Scale < 0 || math.IsInf(pr.Scale, 0) || math.IsNaN(pr.Scale) {
-		return nil, fmt.Errorf("%w: prior scale %g", ErrSpec, pr.Scale)
-	}
-	if pr.NoiseSD < 0 || math.IsNaN(pr.NoiseSD) || math.IsInf(pr.NoiseSD, 0) || math.IsNaN(pr.NoiseMu) || math.IsInf(pr.NoiseMu, 0) {
-		return nil, fmt.Errorf("%w: noise prior N(%g, %g²)", ErrSpec, pr.NoiseMu, pr.NoiseSD)
+	if err := spec.check(); err != nil {
+		return nil, err
 	}
 	var classes []float64
 	out := 1
@@ -240,21 +229,8 @@ func New(spec Spec, x *mat.Dense, y []float64) (*Network, error) {
 	if need := EstimateBytes(sizes, spec.Likelihood == Gaussian, n); need > float64(budget) {
 		return nil, &MemoryError{Sizes: sizes, Rows: n, Need: need, Budget: budget}
 	}
-
-	net := &Network{spec: spec, act: spec.Activation, lik: spec.Likelihood, sizes: sizes, n: n, p: p, classes: classes, noise: -1}
-	net.spec.Hidden = append([]int(nil), spec.Hidden...)
-	off := 0
-	for l := 1; l < len(sizes); l++ {
-		in, o := sizes[l-1], sizes[l]
-		net.layers = append(net.layers, layer{In: in, Out: o, W: off, B: off + in*o})
-		off += (in + 1) * o
-	}
-	net.nw = off
-	net.dim = off
-	if net.lik == Gaussian {
-		net.noise = off
-		net.dim++
-	}
+	net := layout(spec, sizes, classes)
+	net.n = n
 	// Standardize.
 	net.xMean = make([]float64, p)
 	net.xSD = make([]float64, p)
@@ -337,6 +313,47 @@ func New(spec Spec, x *mat.Dense, y []float64) (*Network, error) {
 			net.y[i] = float64(k)
 		}
 	}
+	return net, nil
+}
+
+// check validates the specification's fields other than the likelihood.
+func (spec Spec) check() error {
+	for _, w := range spec.Hidden {
+		if w < 1 {
+			return fmt.Errorf("%w: hidden layer width %d", ErrSpec, w)
+		}
+	}
+	if spec.Activation != ReLU && spec.Activation != Tanh {
+		return fmt.Errorf("%w: unknown activation %v", ErrSpec, spec.Activation)
+	}
+	pr := spec.Prior
+	if pr.Scale < 0 || math.IsInf(pr.Scale, 0) || math.IsNaN(pr.Scale) {
+		return fmt.Errorf("%w: prior scale %g", ErrSpec, pr.Scale)
+	}
+	if pr.NoiseSD < 0 || math.IsNaN(pr.NoiseSD) || math.IsInf(pr.NoiseSD, 0) || math.IsNaN(pr.NoiseMu) || math.IsInf(pr.NoiseMu, 0) {
+		return fmt.Errorf("%w: noise prior N(%g, %g²)", ErrSpec, pr.NoiseMu, pr.NoiseSD)
+	}
+	return nil
+}
+
+// layout returns the network of spec with the layer widths sizes (inputs
+// first) and the classes of a Categorical likelihood, without data.
+func layout(spec Spec, sizes []int, classes []float64) *Network {
+	net := &Network{spec: spec, act: spec.Activation, lik: spec.Likelihood, sizes: sizes, p: sizes[0], classes: classes, noise: -1}
+	net.spec.Hidden = slices.Clone(spec.Hidden)
+	off := 0
+	for l := 1; l < len(sizes); l++ {
+		in, o := sizes[l-1], sizes[l]
+		net.layers = append(net.layers, layer{In: in, Out: o, W: off, B: off + in*o})
+		off += (in + 1) * o
+	}
+	net.nw = off
+	net.dim = off
+	if net.lik == Gaussian {
+		net.noise = off
+		net.dim++
+	}
+	pr := spec.Prior
 	scale := pr.Scale
 	if scale == 0 {
 		scale = 1
@@ -353,8 +370,9 @@ func New(spec Spec, x *mat.Dense, y []float64) (*Network, error) {
 	if net.noiseSD == 0 {
 		net.noiseMu, net.noiseSD = 0, 1
 	}
+	net.ySD = 1
 	net.work.New = func() any { return newPointWork(net) }
-	return net, nil
+	return net
 }
 
 // Dim returns len(θ): the number of weights and biases, plus one (log σ)
