@@ -73,14 +73,21 @@ func saveCanvas(path, format string, w, h vg.Length, fn func(dc draw.Canvas)) er
 // earlier points outside it run off the plot, and the title then says
 // "(y-axis: last 90% of iterations)". Non-finite values are left out. An
 // empty trace gives an empty plot titled "ELBO (no iterations)".
-func PlotELBO(path string, trace []float64) error {
+func PlotELBO(path string, trace []float64) error { return plotTrace(path, trace, "iteration") }
+
+// PlotEpochELBO is PlotELBO for a trace of one ELBO per epoch (a network's
+// training, govi fit --bnn).
+func PlotEpochELBO(path string, trace []float64) error { return plotTrace(path, trace, "epoch") }
+
+// plotTrace is PlotELBO with unit naming the x-axis.
+func plotTrace(path string, trace []float64, unit string) error {
 	format, err := plotFormat(path)
 	if err != nil {
 		return err
 	}
 	p := plot.New()
 	p.Title.Text = "ELBO"
-	p.X.Label.Text = "iteration"
+	p.X.Label.Text = unit
 	p.Y.Label.Text = "ELBO"
 
 	var xys plotter.XYs
@@ -90,7 +97,7 @@ func PlotELBO(path string, trace []float64) error {
 		}
 	}
 	if len(xys) == 0 {
-		p.Title.Text = "ELBO (no iterations)"
+		p.Title.Text = "ELBO (no " + unit + "s)"
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 	} else {
 		line, err := plotter.NewLine(xys)
@@ -104,7 +111,7 @@ func PlotELBO(path string, trace []float64) error {
 		p.Y.Min, p.Y.Max = lo, hi
 		p.X.Min, p.X.Max = 1, float64(max(len(trace), 2))
 		if clipped {
-			p.Title.Text = "ELBO (y-axis: last 90% of iterations)"
+			p.Title.Text = "ELBO (y-axis: last 90% of " + unit + "s)"
 		}
 	}
 	return saveCanvas(path, format, 6*vg.Inch, 4*vg.Inch, p.Draw)

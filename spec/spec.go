@@ -101,6 +101,11 @@ type Model struct {
 	// Nu fixes the Student-t degrees of freedom; zero means ν is a
 	// parameter with a prior.
 	Nu float64 `json:"nu,omitempty"`
+	// Network makes the model a Bayesian neural network on the formula's
+	// columns (BuildNetwork); the categorical family is a network model
+	// even without it (no hidden layers: multinomial logistic
+	// regression).
+	Network *Network `json:"network,omitempty"`
 
 	// Recipe and Centers record how the data were coded when the model was
 	// fitted, so new data can be coded identically (govi predict). Build
@@ -261,11 +266,17 @@ func Parse(b []byte) (*Model, error) {
 // Check validates the description without data, priors included, and
 // returns its family. Its errors are *Error and *PriorError values.
 func (m *Model) Check() error {
+	if m.IsNetwork() {
+		return m.checkNetwork()
+	}
 	_, err := m.check()
 	return err
 }
 
 func (m *Model) check() (*Family, error) {
+	if m.IsNetwork() {
+		return nil, errorf("a network model is built by BuildNetwork, not Build")
+	}
 	if strings.TrimSpace(m.Formula) == "" {
 		return nil, errorf("no formula")
 	}

@@ -42,6 +42,7 @@ type fitOptions struct {
 	categorical                  commaList
 	batchSize, epochs            int
 	memory                       string
+	bnn, activation, weightScale string
 	set                          map[string]bool
 }
 
@@ -75,6 +76,9 @@ func parseFitFlags(args []string, stdout io.Writer) (*fitOptions, error) {
 	fs.IntVar(&o.batchSize, "batch-size", 0, "")
 	fs.IntVar(&o.epochs, "epochs", 0, "")
 	fs.StringVar(&o.memory, "memory", "", "")
+	fs.StringVar(&o.bnn, "bnn", "", "")
+	fs.StringVar(&o.activation, "activation", "", "")
+	fs.StringVar(&o.weightScale, "weight-scale", "", "")
 	fs.StringVar(&o.out, "out", "", "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
 	done, err := parseFlags(fs, args, fitHelp, stdout)
@@ -115,6 +119,7 @@ func (o *fitOptions) checkAlgorithm() error {
 		}
 	}
 	mc := o.estimator == "mc"
+	network := o.set["bnn"] || o.family == "categorical"
 	switch {
 	case o.optimizer == "lbfgs" && mc && !o.fixedDraws:
 		return usageErrorf("--optimizer lbfgs needs a deterministic ELBO: use --estimator quadrature, or add --fixed-draws to --estimator mc (or use --optimizer adam)")
@@ -136,7 +141,7 @@ func (o *fitOptions) checkAlgorithm() error {
 		return usageErrorf("--tol-rel-obj applies only to the stochastic optimizers (--optimizer adam or sgd)")
 	case o.set["tol-rel-obj"] && !(o.tolRelObj > 0 && o.tolRelObj < 1):
 		return usageErrorf("--tol-rel-obj must be between 0 and 1, not %g", o.tolRelObj)
-	case o.set["rate"] && o.optimizer != "adam" && o.optimizer != "sgd":
+	case o.set["rate"] && o.optimizer != "adam" && o.optimizer != "sgd" && !network:
 		return usageErrorf("--rate applies only to --optimizer adam or sgd")
 	case o.set["rate"] && !(o.rate > 0 && !math.IsInf(o.rate, 0)):
 		return usageErrorf("--rate must be positive, not %g", o.rate)
@@ -144,7 +149,7 @@ func (o *fitOptions) checkAlgorithm() error {
 		return usageErrorf("--nu must be a positive number, not %g", o.nu)
 	case o.set["batch-size"] && o.batchSize < 1, o.set["epochs"] && o.epochs < 1:
 		return usageErrorf("--batch-size and --epochs must be at least 1")
-	case (o.set["batch-size"] || o.set["epochs"]) && (o.set["estimator"] || o.set["optimizer"]):
+	case (o.set["batch-size"] || o.set["epochs"]) && (o.set["estimator"] || o.set["optimizer"]) && !network:
 		return usageErrorf("--batch-size and --epochs choose the minibatch fit: drop --estimator and --optimizer")
 	}
 	if o.memory != "" {
@@ -172,7 +177,7 @@ func (o *fitOptions) model() (*spec.Model, source, error) {
 	src.path = o.data
 	switch {
 	case o.spec != "":
-		for _, f := range []string{"formula", "family", "link", "prior", "nu", "no-center", "parameterization"} {
+		for _, f := range []string{"formula", "family", "link", "prior", "nu", "no-center", "parameterization", "bnn", "activation", "weight-scale"} {
 			if o.set[f] {
 				return nil, src, usageErrorf("--%s cannot be combined with --spec: the spec file fixes the model (edit it, or use --formula/--family/--prior instead)", f)
 			}
@@ -216,6 +221,11 @@ func (o *fitOptions) model() (*spec.Model, source, error) {
 		m = &spec.Model{Formula: o.formula, Family: o.family}
 	}
 	m.Link, m.Parameterization, m.NoCenter, m.Nu = o.link, o.parameterization, o.noCenter, o.nu
+	net, err := o.networkOf()
+	if err != nil {
+		return nil, src, err
+	}
+	m.Network = net
 	for _, p := range o.priors {
 		pr, err := spec.ParsePrior(p)
 		if err != nil {
@@ -346,6 +356,9 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	m, src, err := o.model()
 	if err != nil {
 		return err
+	}
+	if m.IsNetwork() {
+		return o.runNetwork(m, src, stdout, stderr)
 	}
 	streamed, err := o.streaming(src, stderr)
 	if err != nil {

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/govi-dev/govi/bnn"
+	"github.com/govi-dev/govi/optim"
+	"github.com/govi-dev/govi/report"
+	"github.com/govi-dev/govi/spec"
+)
+
+// networkFiles are the files a network fit writes; summary.json last.
+var networkFiles = []string{"spec.json", "network.json", "elbo.csv", "elbo.svg", "summary.json"}
+
+// networkOf returns the Network of the --bnn, --activation and
+// --weight-scale flags, or nil without --bnn.
+func (o *fitOptions) networkOf() (*spec.Network, error) {
+	if !o.set["bnn"] {
+		for _, f := range []string{"activation", "weight-scale"} {
+			if o.set[f] {
+				return nil, usageErrorf("--%s applies only to a network: add --bnn WIDTHS (e.g. --bnn 50,50)", f)
+			}
+		}
+		return nil, nil
+	}
+	n := &spec.Network{Activation: o.activation}
+	for _, w := range strings.Split(o.bnn, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(w))
+		if err != nil || v < 1 || v > 1<<20 {
+			return nil, usageErrorf("--bnn %q: want the hidden layers' widths, positive whole numbers separated by commas (e.g. 50 or 50,50)", o.bnn)
+		}
+		n.Hidden = append(n.Hidden, v)
+	}
+	if len(n.Hidden) > 64 {
+		return nil, usageErrorf("--bnn %q: at most 64 hidden layers", o.bnn)
+	}
+	switch o.activation {
+	case "", "relu", "tanh":
+	default:
+		hint := ""
+		if s := suggestName(o.activation, []string{"relu", "tanh"}); s != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		return nil, usageErrorf("--activation %q: unknown value%s; use relu or tanh", o.activation, hint)
+	}
+	switch ws := o.weightScale; {
+	case ws == "":
+	case ws == "learn":
+		n.LearnScale = true
+	default:
+		v, err := strconv.ParseFloat(ws, 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return nil, usageErrorf("--weight-scale %q: want a positive number (the prior sd of the weights) or learn", ws)
+		}
+		n.WeightScale = v
+	}
+	return n, nil
+}
+
+// checkNetworkFlags refuses the flags that apply only to regression
+// models.
+func (o *fitOptions) checkNetworkFlags() error {
+	for _, f := range []string{"approx", "rank", "optimizer", "mc-draws", "fixed-draws", "max-iter", "tol-rel-obj", "draws", "importance-resampling", "prior", "nu", "no-center", "parameterization", "link", "spec"} {
+		if o.set[f] && !(f == "approx" && o.approx == "meanfield") {
+			return usageErrorf("--%s does not apply to a network model (q is mean-field, trained by adam: --epochs, --batch-size, --rate and --estimator set it)", f)
+		}
+	}
+	return nil
+}
+
+// runNetwork fits a network model and writes its outputs.
+func (o *fitOptions) runNetwork(m *spec.Model, src source, stdout, stderr io.Writer) error {
+	if err := o.checkNetworkFlags(); err != nil {
+		return err
+	}
+	fr, err := o.read(m, src)
+	if err != nil {
+		return err
+	}
+	var budget int64
+	if o.memory != "" {
+		budget, _ = parseBytes(o.memory)
+	}
+	b, err := m.BuildNetwork(fr, budget)
+	var me *bnn.MemoryError
+	if errors.As(err, &me) {
+		return withCode(exitFailure, fmt.Errorf("%v: use fewer or narrower hidden layers (--bnn), fewer rows, or a larger --memory", me))
+	}
+	if err != nil {
+		return err
+	}
+	if o.out != "" {
+		if err := report.CheckOutDir(o.out, networkFiles); err != nil {
+			return withCode(exitFailure, fmt.Errorf("--out %s: %w", o.out, err))
+		}
+	}
+	est := ""
+	switch {
+	case o.set["estimator"] && o.estimator == "mc":
+		est = "lrt"
+	case o.set["estimator"]:
+		est = "moments"
+	}
+	ctx, stop := interrupts()
+	defer stop()
+	n := b.Net.NumRows()
+	settings := spec.NetworkSettings{Epochs: o.epochs, BatchSize: o.batchSize, Rate: o.rate, Estimator: est, Seed: o.seed}.Resolved(n)
+	prog := report.NewProgress(stderr, o.quiet, settings.Epochs)
+	settings.Callback = func(epoch int, elbo float64) error {
+		return prog.Callback(optim.Progress{Iter: epoch, F: elbo, Max: settings.Epochs, Epoch: epoch, Rows: epoch * n})
+	}
+	nf, err := b.Fit(ctx, settings)
+	if err != nil {
+		prog.Done("failed")
+		if ctx.Err() != nil {
+			return &ExitError{Code: exitInterrupted, Err: errors.New("interrupted: nothing written")}
+		}
+		return withCode(exitFailure, fmt.Errorf("training failed: %w", err))
+	}
+	status := "converged"
+	if nf.Interrupted {
+		status = "canceled"
+	}
+	prog.Done(status)
+	rep, err := networkReport(nf, o, src)
+	if err != nil {
+		return withCode(exitFailure, err)
+	}
+	report.PrintNetwork(stdout, rep)
+	if o.out != "" {
+		wctx := ctx
+		if nf.Interrupted {
+			wctx = context.WithoutCancel(ctx)
+		}
+		if err := writeNetwork(wctx, o.out, nf, rep); err != nil {
+			if wctx.Err() != nil {
+				return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted while writing to %s: nothing written", o.out)}
+			}
+			return withCode(exitFailure, err)
+		}
+		if !o.quiet {
+			var files []string
+			for _, f := range networkFiles {
+				files = append(files, filepath.Join(o.out, f))
+			}
+			fmt.Fprintf(stderr, "wrote %s\n", strings.Join(files, ", "))
+		}
+	}
+	if nf.Interrupted {
+		return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted after %d epochs", nf.Train.Epochs)}
+	}
+	return nil
+}
+
+// networkReport summarizes a trained network.
+func networkReport(nf *spec.NetworkFit, o *fitOptions, src source) (*report.NetworkFit, error) {
+	tr := nf.Train
+	sp := nf.Net.Spec()
+	r := &report.NetworkFit{Formula: nf.Spec.Formula, Family: nf.Spec.Family, Data: src.name(), Sizes: nf.Net.Sizes(), Activation: sp.Activation.String(),
+		Inputs: nf.Inputs, Weights: tr.Weights, Approx: "mean-field Gaussian", Seed: o.seed,
+		Epochs: tr.Epochs, BatchSize: nf.Settings.BatchSize, Steps: tr.Steps, Rejected: tr.Rejected, Seconds: tr.Seconds,
+		Stop: tr.Stopped, Converged: !nf.Interrupted, Trace: tr.ELBO, NoiseSD: math.NaN()}
+	r.Estimator = map[string]string{"moments": "moment-propagation (deterministic)", "lrt": "local-reparameterization Monte Carlo"}[nf.Estimator]
+	if len(tr.ELBO) > 0 {
+		r.ELBO = tr.ELBO[len(tr.ELBO)-1]
+	}
+	for _, h := range tr.Hyper {
+		r.PriorSD = append(r.PriorSD, math.Exp(h))
+	}
+	if j := nf.Net.NoiseIndex(); j >= 0 {
+		_, _, _, ySD := nf.Net.Scaling()
+		mu, sd := nf.Q.Mean(nil)[j], nf.Q.SD()[j]
+		r.NoiseSD = ySD * math.Exp(mu+sd*sd/2)
+	}
+	var err error
+	r.TrainLPD, r.TrainAccuracy, r.TrainRMSE, err = nf.TrainingFit(200, o.seed)
+	if err != nil {
+		return nil, err
+	}
+	if nf.Interrupted {
+		r.Warnings = append(r.Warnings, "training was interrupted: q is the last accepted step")
+	}
+	return r, nil
+}
+
+// writeNetwork writes a network fit's files, each atomically; on an error
+// or an interrupt it removes those it wrote.
+func writeNetwork(ctx context.Context, dir string, nf *spec.NetworkFit, r *report.NetworkFit) (err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var written []string
+	defer func() {
+		if err != nil {
+			for _, p := range written {
+				os.Remove(p)
+			}
+		}
+	}()
+	js, err := nf.Spec.JSON()
+	if err != nil {
+		return err
+	}
+	saved := nf.Save()
+	if _, err := nf.Net.MeanFieldOf(saved.Mean, saved.SD); err != nil {
+		return fmt.Errorf("the fitted q is not finite (%v): nothing written", err)
+	}
+	for _, name := range networkFiles {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		path := filepath.Join(dir, name)
+		switch name {
+		case "spec.json":
+			err = report.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err })
+		case "network.json":
+			err = report.WriteFileAtomic(path, func(w io.Writer) error { enc := json.NewEncoder(w); return enc.Encode(saved) })
+		case "elbo.csv":
+			err = report.WriteFileAtomic(path, func(w io.Writer) error { return report.WriteEpochCSV(w, r.Trace) })
+		case "elbo.svg":
+			err = report.PlotEpochELBO(path, r.Trace)
+		case "summary.json":
+			err = report.WriteFileAtomic(path, func(w io.Writer) error { return report.WriteNetworkJSON(w, r) })
+		}
+		if err != nil {
+			return err
+		}
+		written = append(written, path)
+	}
+	return nil
+}
