@@ -17,6 +17,7 @@ import (
 	"github.com/govi-dev/govi/data"
 	"github.com/govi-dev/govi/family"
 	"github.com/govi-dev/govi/formula"
+	"github.com/govi-dev/govi/report"
 )
 
 // Network describes the Bayesian neural network of a network model
@@ -607,3 +608,35 @@ func (p *NetworkPredictions) WriteCSV(w io.Writer) error {
 
 // fmtNum formats a class value as its shortest exact form.
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// Report returns the report of the fit (govi fit's printout and
+// summary.json), with the training rows' fit from 200 draws of q; data
+// names the data.
+func (f *NetworkFit) Report(data string) (*report.NetworkFit, error) {
+	tr := f.Train
+	r := &report.NetworkFit{Formula: f.Spec.Formula, Family: f.Spec.Family, Data: data, Sizes: f.Net.Sizes(), Activation: f.Net.Spec().Activation.String(),
+		Inputs: f.Inputs, Weights: tr.Weights, Approx: "mean-field Gaussian", Seed: f.Settings.Seed,
+		Epochs: tr.Epochs, BatchSize: f.Settings.BatchSize, Steps: tr.Steps, Rejected: tr.Rejected, Seconds: tr.Seconds,
+		Stop: tr.Stopped, Converged: !f.Interrupted, Trace: tr.ELBO, NoiseSD: math.NaN()}
+	r.Estimator = map[string]string{"moments": "moment-propagation (deterministic)", "lrt": "local-reparameterization Monte Carlo"}[f.Estimator]
+	if len(tr.ELBO) > 0 {
+		r.ELBO = tr.ELBO[len(tr.ELBO)-1]
+	}
+	for _, h := range tr.Hyper {
+		r.PriorSD = append(r.PriorSD, math.Exp(h))
+	}
+	if j := f.Net.NoiseIndex(); j >= 0 {
+		// E[σ] on the data's scale, σ = ySD·exp(log σ) lognormal under q.
+		_, _, _, ySD := f.Net.Scaling()
+		mu, sd := f.Q.Mean(nil)[j], f.Q.SD()[j]
+		r.NoiseSD = ySD * math.Exp(mu+sd*sd/2)
+	}
+	var err error
+	if r.TrainLPD, r.TrainAccuracy, r.TrainRMSE, err = f.TrainingFit(200, f.Settings.Seed); err != nil {
+		return nil, err
+	}
+	if f.Interrupted {
+		r.Warnings = append(r.Warnings, "training was interrupted: q is the last accepted step")
+	}
+	return r, nil
+}

@@ -131,7 +131,7 @@ func (o *fitOptions) runNetwork(m *spec.Model, src source, stdout, stderr io.Wri
 		status = "canceled"
 	}
 	prog.Done(status)
-	rep, err := networkReport(nf, o, src)
+	rep, err := nf.Report(src.name())
 	if err != nil {
 		return withCode(exitFailure, err)
 	}
@@ -159,37 +159,6 @@ func (o *fitOptions) runNetwork(m *spec.Model, src source, stdout, stderr io.Wri
 		return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted after %d epochs", nf.Train.Epochs)}
 	}
 	return nil
-}
-
-// networkReport summarizes a trained network.
-func networkReport(nf *spec.NetworkFit, o *fitOptions, src source) (*report.NetworkFit, error) {
-	tr := nf.Train
-	sp := nf.Net.Spec()
-	r := &report.NetworkFit{Formula: nf.Spec.Formula, Family: nf.Spec.Family, Data: src.name(), Sizes: nf.Net.Sizes(), Activation: sp.Activation.String(),
-		Inputs: nf.Inputs, Weights: tr.Weights, Approx: "mean-field Gaussian", Seed: o.seed,
-		Epochs: tr.Epochs, BatchSize: nf.Settings.BatchSize, Steps: tr.Steps, Rejected: tr.Rejected, Seconds: tr.Seconds,
-		Stop: tr.Stopped, Converged: !nf.Interrupted, Trace: tr.ELBO, NoiseSD: math.NaN()}
-	r.Estimator = map[string]string{"moments": "moment-propagation (deterministic)", "lrt": "local-reparameterization Monte Carlo"}[nf.Estimator]
-	if len(tr.ELBO) > 0 {
-		r.ELBO = tr.ELBO[len(tr.ELBO)-1]
-	}
-	for _, h := range tr.Hyper {
-		r.PriorSD = append(r.PriorSD, math.Exp(h))
-	}
-	if j := nf.Net.NoiseIndex(); j >= 0 {
-		_, _, _, ySD := nf.Net.Scaling()
-		mu, sd := nf.Q.Mean(nil)[j], nf.Q.SD()[j]
-		r.NoiseSD = ySD * math.Exp(mu+sd*sd/2)
-	}
-	var err error
-	r.TrainLPD, r.TrainAccuracy, r.TrainRMSE, err = nf.TrainingFit(200, o.seed)
-	if err != nil {
-		return nil, err
-	}
-	if nf.Interrupted {
-		r.Warnings = append(r.Warnings, "training was interrupted: q is the last accepted step")
-	}
-	return r, nil
 }
 
 // writeNetwork writes a network fit's files, each atomically; on an error
