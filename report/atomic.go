@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -141,4 +142,59 @@ func CheckOutDir(dir string, files []string) error {
 		}
 	}
 	return nil
+}
+
+// An Output is one file of a set that WriteFiles writes: its name in the
+// directory and either its content (Write, written with WriteFileAtomic)
+// or a function that saves it by path itself (Save, e.g. PlotELBO, which
+// writes atomically too).
+type Output struct {
+	Name  string
+	Write func(w io.Writer) error
+	Save  func(path string) error
+}
+
+// WriteFiles creates dir if needed and writes the outputs into it in
+// order, each atomically. On an error, or when ctx is done before a file,
+// it removes the files it wrote, so that either every output is there,
+// whole, or none of this call's (earlier files of the same names are
+// replaced only by complete new ones). Put the file whose presence means
+// "complete" (summary.json) last.
+func WriteFiles(ctx context.Context, dir string, outs []Output) (err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	var written []string
+	defer func() {
+		if err != nil {
+			for _, p := range written {
+				os.Remove(p)
+			}
+		}
+	}()
+	for _, o := range outs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		path := filepath.Join(dir, o.Name)
+		if o.Save != nil {
+			err = o.Save(path)
+		} else {
+			err = WriteFileAtomic(path, o.Write)
+		}
+		if err != nil {
+			return err
+		}
+		written = append(written, path)
+	}
+	return nil
+}
+
+// OutputNames returns the outputs' names.
+func OutputNames(outs []Output) []string {
+	names := make([]string, len(outs))
+	for i, o := range outs {
+		names[i] = o.Name
+	}
+	return names
 }

@@ -1,11 +1,13 @@
 package report
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -141,4 +143,38 @@ func TestWriteFileAtomicBadPaths(t *testing.T) {
 		t.Error("write over a directory succeeded")
 	}
 	checkDir(t, dir)
+}
+
+// WriteFiles leaves every file or none: a failing output removes the ones
+// written before it, and a canceled context writes nothing.
+func TestWriteFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	ok := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	fail := func(io.Writer) error { return errors.New("disk full") }
+	err := WriteFiles(context.Background(), dir, []Output{{Name: "a", Write: ok("1")}, {Name: "b", Write: fail}, {Name: "c", Write: ok("3")}})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v, want disk full", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left after a failure: %v", entries)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := WriteFiles(ctx, dir, []Output{{Name: "a", Write: ok("1")}}); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: err = %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files written after cancel: %v", entries)
+	}
+	outs := []Output{{Name: "a", Write: ok("1")}, {Name: "b", Save: func(p string) error { return os.WriteFile(p, []byte("2"), 0o644) }}}
+	if err := WriteFiles(context.Background(), dir, outs); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range OutputNames(outs) {
+		if b, _ := os.ReadFile(filepath.Join(dir, name)); string(b) != strconv.Itoa(i+1) {
+			t.Errorf("%s holds %q", name, b)
+		}
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -370,7 +369,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeData()
 	if o.out != "" {
-		if err := checkOutDir(o.out); err != nil {
+		if err := checkOutDir(o.out, outputFiles); err != nil {
 			return err
 		}
 	}
@@ -406,24 +405,12 @@ func (o *fitOptions) finish(ctx context.Context, fit *report.Fit, out *govi.Outc
 	res := out.Fit
 	report.PrintSummary(stdout, fit)
 	if o.out != "" {
-		// After an interrupted fit its outputs are written whole (a
-		// second Ctrl-C exits at once); otherwise Ctrl-C stops writing.
-		wctx := ctx
-		if res.Status == optim.Canceled {
-			wctx = context.WithoutCancel(ctx)
-		}
-		if err := writeOutputs(wctx, o.out, fit, sp); err != nil {
-			if wctx.Err() != nil {
-				return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted while writing to %s: nothing written", o.out)}
-			}
+		outs, err := fitOutputs(fit, sp)
+		if err != nil {
 			return withCode(exitFailure, err)
 		}
-		if !o.quiet {
-			var files []string
-			for _, f := range outputFiles {
-				files = append(files, filepath.Join(o.out, f))
-			}
-			fmt.Fprintf(stderr, "wrote %s\n", strings.Join(files, ", "))
+		if err := writeAll(ctx, o.out, outs, res.Status == optim.Canceled, o.quiet, stderr); err != nil {
+			return err
 		}
 	}
 	switch {

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -99,8 +96,8 @@ func (o *fitOptions) runNetwork(m *spec.Model, src source, stdout, stderr io.Wri
 		return err
 	}
 	if o.out != "" {
-		if err := report.CheckOutDir(o.out, networkFiles); err != nil {
-			return withCode(exitFailure, fmt.Errorf("--out %s: %w", o.out, err))
+		if err := checkOutDir(o.out, networkFiles); err != nil {
+			return err
 		}
 	}
 	est := ""
@@ -137,22 +134,12 @@ func (o *fitOptions) runNetwork(m *spec.Model, src source, stdout, stderr io.Wri
 	}
 	report.PrintNetwork(stdout, rep)
 	if o.out != "" {
-		wctx := ctx
-		if nf.Interrupted {
-			wctx = context.WithoutCancel(ctx)
-		}
-		if err := writeNetwork(wctx, o.out, nf, rep); err != nil {
-			if wctx.Err() != nil {
-				return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted while writing to %s: nothing written", o.out)}
-			}
+		outs, err := networkOutputs(nf, rep)
+		if err != nil {
 			return withCode(exitFailure, err)
 		}
-		if !o.quiet {
-			var files []string
-			for _, f := range networkFiles {
-				files = append(files, filepath.Join(o.out, f))
-			}
-			fmt.Fprintf(stderr, "wrote %s\n", strings.Join(files, ", "))
+		if err := writeAll(ctx, o.out, outs, nf.Interrupted, o.quiet, stderr); err != nil {
+			return err
 		}
 	}
 	if nf.Interrupted {
@@ -161,49 +148,22 @@ func (o *fitOptions) runNetwork(m *spec.Model, src source, stdout, stderr io.Wri
 	return nil
 }
 
-// writeNetwork writes a network fit's files, each atomically; on an error
-// or an interrupt it removes those it wrote.
-func writeNetwork(ctx context.Context, dir string, nf *spec.NetworkFit, r *report.NetworkFit) (err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	var written []string
-	defer func() {
-		if err != nil {
-			for _, p := range written {
-				os.Remove(p)
-			}
-		}
-	}()
+// networkOutputs returns the files of a network fit, in the order
+// networkFiles gives.
+func networkOutputs(nf *spec.NetworkFit, r *report.NetworkFit) ([]report.Output, error) {
 	js, err := nf.Spec.JSON()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	saved := nf.Save()
 	if _, err := nf.Net.MeanFieldOf(saved.Mean, saved.SD); err != nil {
-		return fmt.Errorf("the fitted q is not finite (%v): nothing written", err)
+		return nil, fmt.Errorf("the fitted q is not finite (%v): nothing written", err)
 	}
-	for _, name := range networkFiles {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		path := filepath.Join(dir, name)
-		switch name {
-		case "spec.json":
-			err = report.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err })
-		case "network.json":
-			err = report.WriteFileAtomic(path, func(w io.Writer) error { enc := json.NewEncoder(w); return enc.Encode(saved) })
-		case "elbo.csv":
-			err = report.WriteFileAtomic(path, func(w io.Writer) error { return report.WriteEpochCSV(w, r.Trace) })
-		case "elbo.svg":
-			err = report.PlotEpochELBO(path, r.Trace)
-		case "summary.json":
-			err = report.WriteFileAtomic(path, func(w io.Writer) error { return report.WriteNetworkJSON(w, r) })
-		}
-		if err != nil {
-			return err
-		}
-		written = append(written, path)
-	}
-	return nil
+	return []report.Output{
+		{Name: "spec.json", Write: func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err }},
+		{Name: "network.json", Write: func(w io.Writer) error { return json.NewEncoder(w).Encode(saved) }},
+		{Name: "elbo.csv", Write: func(w io.Writer) error { return report.WriteEpochCSV(w, r.Trace) }},
+		{Name: "elbo.svg", Save: func(path string) error { return report.PlotEpochELBO(path, r.Trace) }},
+		{Name: "summary.json", Write: func(w io.Writer) error { return report.WriteNetworkJSON(w, r) }},
+	}, nil
 }

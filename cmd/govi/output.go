@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 
 	"github.com/govi-dev/govi/report"
 	"github.com/govi-dev/govi/spec"
@@ -14,8 +15,8 @@ import (
 
 // checkOutDir checks, without creating anything lasting, that dir can be
 // created (if needed) and written, and that no output file is in the way.
-func checkOutDir(dir string) error {
-	if err := report.CheckOutDir(dir, outputFiles); err != nil {
+func checkOutDir(dir string, files []string) error {
+	if err := report.CheckOutDir(dir, files); err != nil {
 		return withCode(exitFailure, fmt.Errorf("--out %s: %w", dir, err))
 	}
 	return nil
@@ -44,51 +45,45 @@ func interrupts() (context.Context, func()) {
 // comes last, so its presence means every file was written.
 var outputFiles = []string{"spec.json", "draws.csv", "elbo.csv", "elbo.svg", "marginals.svg", "summary.json"}
 
-// writeOutputs writes the fit's files to dir, each atomically. On an
-// error or an interrupt (ctx) it removes the files it wrote, so that
-// either every output is there, whole, or none of this run's.
-func writeOutputs(ctx context.Context, dir string, fit *report.Fit, sp *spec.Model) (err error) {
+// fitOutputs returns the files of a fit, in the order outputFiles gives.
+func fitOutputs(fit *report.Fit, sp *spec.Model) ([]report.Output, error) {
 	if err := report.CheckFinite(fit); err != nil {
-		return err
+		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	var written []string
-	defer func() {
-		if err != nil {
-			for _, p := range written {
-				os.Remove(p)
-			}
-		}
-	}()
 	js, err := sp.JSON()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	write := map[string]func(w io.Writer) error{
-		"spec.json":    func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err },
-		"draws.csv":    func(w io.Writer) error { return report.WriteDrawsCSV(w, fit) },
-		"elbo.csv":     func(w io.Writer) error { return report.WriteELBOCSV(w, fit.Trace) },
-		"summary.json": func(w io.Writer) error { return report.WriteSummaryJSON(w, fit) },
+	return []report.Output{
+		{Name: "spec.json", Write: func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err }},
+		{Name: "draws.csv", Write: func(w io.Writer) error { return report.WriteDrawsCSV(w, fit) }},
+		{Name: "elbo.csv", Write: func(w io.Writer) error { return report.WriteELBOCSV(w, fit.Trace) }},
+		{Name: "elbo.svg", Save: func(path string) error { return report.PlotELBO(path, fit.Trace) }},
+		{Name: "marginals.svg", Save: func(path string) error { return report.PlotMarginals(path, fit) }},
+		{Name: "summary.json", Write: func(w io.Writer) error { return report.WriteSummaryJSON(w, fit) }},
+	}, nil
+}
+
+// writeAll writes the outputs to dir (report.WriteFiles), and lists them
+// on stderr unless quiet. After an interrupted fit its outputs are written
+// whole (a second Ctrl-C exits at once); otherwise Ctrl-C stops writing,
+// and nothing of this run is left.
+func writeAll(ctx context.Context, dir string, outs []report.Output, interrupted, quiet bool, stderr io.Writer) error {
+	if interrupted {
+		ctx = context.WithoutCancel(ctx)
 	}
-	for _, name := range outputFiles {
+	if err := report.WriteFiles(ctx, dir, outs); err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return &ExitError{Code: exitInterrupted, Err: fmt.Errorf("interrupted while writing to %s: nothing written", dir)}
 		}
-		path := filepath.Join(dir, name)
-		switch name {
-		case "elbo.svg":
-			err = report.PlotELBO(path, fit.Trace)
-		case "marginals.svg":
-			err = report.PlotMarginals(path, fit)
-		default:
-			err = report.WriteFileAtomic(path, write[name])
+		return withCode(exitFailure, err)
+	}
+	if !quiet {
+		var files []string
+		for _, o := range outs {
+			files = append(files, filepath.Join(dir, o.Name))
 		}
-		if err != nil {
-			return err
-		}
-		written = append(written, path)
+		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(files, ", "))
 	}
 	return nil
 }
