@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,34 +48,24 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	case o.data == "":
 		return usageErrorf("missing --data FILE.csv with the new rows; run 'govi predict --help'")
 	}
-	m, draws, net, warns, err := loadFit(o.fit)
+	saved, err := spec.LoadFit(o.fit)
+	if err != nil {
+		return withCode(exitData, err)
+	}
+	fr, dropped, err := readNewData(saved.Model, src, o.dropMissing)
 	if err != nil {
 		return err
 	}
-	fr, dropped, err := readNewData(m, src, o.dropMissing)
+	pred, warns, err := saved.Predict(fr, o.seed)
 	if err != nil {
 		return err
-	}
-	var write func(w io.Writer) error
-	if net != nil {
-		pr, err := net.Predict(fr, 0, o.seed)
-		if err != nil {
-			return err
-		}
-		write = pr.WriteCSV
-	} else {
-		p, err := spec.NewPredictor(m, draws, fr)
-		if err != nil {
-			return err
-		}
-		dropped = append(dropped, p.Warnings()...)
-		write = func(w io.Writer) error { return p.Summarize(o.seed).WriteCSV(w) }
 	}
 	if !o.quiet {
-		for _, w := range append(warns, dropped...) {
+		for _, w := range append(append(saved.Warnings, dropped...), warns...) {
 			fmt.Fprintf(stderr, "Warning: %s\n", w)
 		}
 	}
+	write := pred.WriteCSV
 	if o.out == "" {
 		bw := bufio.NewWriter(stdout)
 		if err := write(bw); err != nil {
@@ -95,81 +83,6 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		return withCode(exitFailure, err)
 	}
 	return withCode(exitFailure, report.WriteFileAtomic(o.out, write))
-}
-
-// loadFit reads DIR/spec.json and DIR/draws.csv (a network's
-// DIR/network.json), with a warning when DIR/summary.json says the fit did
-// not converge. Every problem with them is a data error.
-func loadFit(dir string) (m *spec.Model, draws *report.Draws, net *spec.NetworkPredictor, warns []string, err error) {
-	m, draws, net, err = loadFitFiles(dir)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if sf, err := os.Open(filepath.Join(dir, "summary.json")); err == nil {
-		var sum struct {
-			Converged bool   `json:"converged"`
-			Stop      string `json:"stop"`
-		}
-		if json.NewDecoder(sf).Decode(&sum) == nil && !sum.Converged {
-			warns = append(warns, fmt.Sprintf("the fit in %s did not converge (stop: %s): the predictions inherit its inaccuracy", dir, sum.Stop))
-		}
-		sf.Close()
-	}
-	return m, draws, net, warns, nil
-}
-
-func loadFitFiles(dir string) (*spec.Model, *report.Draws, *spec.NetworkPredictor, error) {
-	st, err := os.Stat(dir)
-	switch {
-	case err != nil:
-		return nil, nil, nil, dataErrorf("--fit %s: %v (give the directory written by 'govi fit --out DIR')", dir, errors.Unwrap(err))
-	case !st.IsDir():
-		return nil, nil, nil, dataErrorf("--fit %s: not a directory (give the directory written by 'govi fit --out DIR')", dir)
-	}
-	sp := filepath.Join(dir, "spec.json")
-	b, err := os.ReadFile(sp)
-	if err != nil {
-		return nil, nil, nil, dataErrorf("--fit %s: %v (not a directory written by 'govi fit --out DIR'?)", dir, err)
-	}
-	m, err := spec.Parse(b)
-	if err == nil {
-		err = m.Check()
-	}
-	if err == nil {
-		_, err = m.Columns()
-	}
-	if err != nil {
-		return nil, nil, nil, dataErrorf("%s: %v", sp, err)
-	}
-	if m.Recipe == nil {
-		return nil, nil, nil, dataErrorf("%s has no recipe: it is a model description, not a fit saved by 'govi fit --out'", sp)
-	}
-	if m.IsNetwork() {
-		np := filepath.Join(dir, "network.json")
-		b, err := os.ReadFile(np)
-		if err != nil {
-			return nil, nil, nil, dataErrorf("--fit %s: %v", dir, err)
-		}
-		net, err := spec.LoadNetwork(m, b)
-		if err != nil {
-			return nil, nil, nil, dataErrorf("%s: %v", np, err)
-		}
-		return m, nil, net, nil
-	}
-	dp := filepath.Join(dir, "draws.csv")
-	f, err := os.Open(dp)
-	if err != nil {
-		return nil, nil, nil, dataErrorf("--fit %s: %v", dir, err)
-	}
-	defer f.Close()
-	draws, err := report.ReadDrawsCSV(f)
-	if err != nil {
-		return nil, nil, nil, dataErrorf("%s: %v", dp, err)
-	}
-	if len(draws.Rows) == 0 {
-		return nil, nil, nil, dataErrorf("%s has no draws", dp)
-	}
-	return m, draws, nil, nil
 }
 
 // readNewData reads the columns of the new rows that prediction uses: those
