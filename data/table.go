@@ -18,6 +18,9 @@ import (
 type Chunked interface {
 	// Source names the data in messages.
 	Source() string
+	// Names returns the names of the columns read, as the frames have
+	// them.
+	Names() []string
 	// Scan calls fn with every chunk in order, leaving out chunks without
 	// rows (Options.DropMissing may drop every row of one). It reports
 	// the first bad cell or record with its position, as ReadCSV would.

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,5 +113,46 @@ func TestStreamParquetMatchesCSV(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("value %d: Parquet %v, CSV %v", i, got[i], want[i])
 		}
+	}
+}
+
+// "." in a streamed formula is every other column of the file, as in
+// Build: the fit is that of the expanded formula.
+func TestStreamDot(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("y,x1,x2\n")
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := 0; i < 2000; i++ {
+		x1, x2 := r.NormFloat64(), r.NormFloat64()
+		b.WriteString(strconv.FormatFloat(1+x1-x2+r.NormFloat64(), 'g', -1, 64) + "," + strconv.FormatFloat(x1, 'g', -1, 64) + "," + strconv.FormatFloat(x2, 'g', -1, 64) + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "d.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var means [2][]float64
+	for k, f := range []string{"y ~ .", "y ~ x1 + x2"} {
+		tab, err := data.OpenCSV(path, data.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := (&Model{Formula: f, Family: "gaussian"}).Stream(tab)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if strings.Contains(st.Spec.Formula, ".") || !strings.Contains(st.Spec.Formula, "x1 + x2") {
+			t.Errorf("%s: saved formula %q", f, st.Spec.Formula)
+		}
+		res, _, err := st.Fit(context.Background(), govi.RunOptions{Seed: 1, BatchSize: 500})
+		tab.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.Params {
+			means[k] = append(means[k], p.Mean)
+		}
+	}
+	if !slices.Equal(means[0], means[1]) || len(means[0]) != 4 {
+		t.Errorf("y ~ .: %v; y ~ x1 + x2: %v", means[0], means[1])
 	}
 }
