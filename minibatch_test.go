@@ -2,6 +2,7 @@ package govi_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"runtime"
 	"testing"
@@ -176,5 +177,43 @@ func TestMinibatchAdam(t *testing.T) {
 	t.Logf("Adam: %v after %d batches (%d epochs): max z %.3g, max |sd ratio − 1| %.3g", res.Status, res.Iterations, mb.Epoch(), z, sd)
 	if z > 0.1 || sd > 0.1 {
 		t.Errorf("max z %.3g, sd error %.3g; want ≤ 0.1", z, sd)
+	}
+}
+
+// A minibatch fit's iteration limit is in epochs: Epochs when set, then
+// Optim.MaxIter batches, and otherwise DefaultEpochs epochs or 20000
+// batches, whichever is more; the progress callback sees the epoch, the
+// epoch limit and the rows.
+func TestMinibatchEpochLimit(t *testing.T) {
+	for _, tc := range []struct {
+		rows, batch, epochs, maxIter int
+		wantMax, wantEpochs          int
+	}{
+		{1000, 100, 0, 0, 20000, 2000},                               // 10 batches an epoch
+		{500, 2, 0, 0, 250 * govi.DefaultEpochs, govi.DefaultEpochs}, // 250 batches an epoch
+		{1000, 100, 3, 0, 30, 3},
+		{1000, 100, 0, 777, 777, 78},
+		{1000, 100, 2, 777, 20, 2},
+	} {
+		m := synth.LogisticModel(tc.rows, 2, 1)
+		var first optim.Progress
+		calls := 0
+		stop := errors.New("stop")
+		_, err := govi.Run(context.Background(), m, govi.RunOptions{Family: "meanfield", BatchSize: tc.batch, Epochs: tc.epochs, Draws: 300,
+			Optim: optim.Settings{MaxIter: tc.maxIter, Callback: func(p optim.Progress) error {
+				if calls++; calls == 1 {
+					first = p
+				}
+				if calls == 3 {
+					return stop
+				}
+				return nil
+			}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Max != tc.wantMax || first.MaxEpochs != tc.wantEpochs || first.Epoch != 1 || first.Rows == 0 || first.Rows%tc.batch != 0 {
+			t.Errorf("%+v: first progress %+v, want Max %d, MaxEpochs %d, epoch 1, whole batches of rows", tc, first, tc.wantMax, tc.wantEpochs)
+		}
 	}
 }

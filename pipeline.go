@@ -56,9 +56,15 @@ type RunOptions struct {
 	// (optim.StochasticNatural); otherwise Adam on the batches' ELBO
 	// gradients. With Source set it defaults to stream.DefaultBatch.
 	BatchSize int
-	// Epochs bounds the passes over the data of a minibatch fit; zero
-	// means the optimizer's iteration limit (Optim.MaxIter), which counts
-	// batches.
+	// Epochs bounds the passes over the data of a minibatch fit. Zero
+	// means Optim.MaxIter batches when that is set, and otherwise
+	// DefaultEpochs (100) passes or 20000 batches, whichever is more. The
+	// fit converges before that: with stochastic natural-gradient steps
+	// when, over two successive epochs, both the epoch average of the
+	// batches' ELBO estimates (a smoothed ELBO) and every parameter change
+	// by less than the tolerances of optim.StochasticNatural
+	// (Optim.TolRelObj, default 1e-4 relative, and ParamTol, 1e-4); with
+	// Adam by its windowed test (optim.Adam) on windows of whole epochs.
 	Epochs int
 	// Source, when not nil, holds the rows of m, a model.Predictors whose
 	// own rows only stand for the layout (for data larger than memory,

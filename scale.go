@@ -155,15 +155,34 @@ func newMinibatch(m model.LogDensity, q family.Family, opt RunOptions) (*minibat
 	return mb, nil
 }
 
-// settings sets the iteration limit from the epochs and passes the epoch
-// and rows to the progress callback.
+// DefaultEpochs is the most passes over the data a minibatch fit makes
+// when neither RunOptions.Epochs nor Optim.MaxIter is set, unless
+// minibatchIters batches are more (small data, whose epochs are a few
+// batches each): the limit is max(DefaultEpochs epochs, minibatchIters
+// batches). A limit in epochs, not in batches, lets a fit of many rows in
+// small batches run as many passes as one of few rows.
+const DefaultEpochs = 100
+
+// minibatchIters is the fewest batches a minibatch fit's default limit
+// allows (optim.StochasticNatural's default iteration limit).
+const minibatchIters = 20000
+
+// settings sets the iteration limit from the epochs (RunOptions.Epochs,
+// or DefaultEpochs when Optim.MaxIter is not set either) and passes the
+// epoch, the epoch limit and the rows to the progress callback.
 func (mb *minibatch) settings(s optim.Settings) optim.Settings {
-	if mb.epochs > 0 {
+	switch {
+	case mb.epochs > 0:
 		s.MaxIter = mb.epochs * mb.w
+	case s.MaxIter <= 0:
+		s.MaxIter = max(DefaultEpochs*mb.w, minibatchIters)
 	}
 	if cb := s.Callback; cb != nil {
 		s.Callback = func(p optim.Progress) error {
 			p.Epoch, p.Rows = mb.epochCount(), mb.rows()
+			if p.Max > 0 {
+				p.MaxEpochs = (p.Max + mb.w - 1) / mb.w
+			}
 			return cb(p)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-// Options controls ReadCSV and ReadFile.
+// Options controls ReadCSV, ReadFile, OpenCSV and OpenParquet.
 type Options struct {
 	// DropMissing drops, while reading, every row with a missing cell in the
 	// columns read (Columns when set, otherwise all columns). The number of
@@ -33,13 +33,18 @@ type Options struct {
 	// not in the header are ignored.
 	Categorical []string
 	// ChunkBytes is the size of the chunks OpenCSV cuts a file into (whole
-	// records of about that many bytes); 0 means 4 MB.
+	// records of about that many bytes), and of the values (8 bytes a
+	// cell) of the chunks OpenParquet cuts row groups into; 0 means 4 MB.
 	ChunkBytes int
 }
 
-// ReadFile reads the CSV file at path (see [ReadCSV]); path names the data
-// in messages.
+// ReadFile reads the CSV file at path (see [ReadCSV]), or the Parquet file
+// when its name ends in ".parquet" (see [Parquet] for how its columns are
+// read); path names the data in messages.
 func ReadFile(path string, opt Options) (*Frame, error) {
+	if isParquet(path) {
+		return readParquet(path, opt)
+	}
 	fh, opt, err := openFile(path, opt)
 	if err != nil {
 		return nil, err
@@ -62,8 +67,12 @@ func openFile(path string, opt Options) (*os.File, Options, error) {
 }
 
 // ReadFileHeader returns the column names in the header of the CSV file
-// at path, read as [ReadFile] reads them, without reading the data.
+// at path, read as [ReadFile] reads them, without reading the data; for a
+// Parquet file, the names of its columns.
 func ReadFileHeader(path string, opt Options) ([]string, error) {
+	if isParquet(path) {
+		return parquetHeader(path)
+	}
 	fh, opt, err := openFile(path, opt)
 	if err != nil {
 		return nil, err

@@ -1,5 +1,9 @@
-// Package data reads rectangular data (CSV files) into typed columns for
-// model fitting.
+// Package data reads rectangular data (CSV and Parquet files) into typed
+// columns for model fitting, whole (ReadFile, ReadCSV) or a chunk of rows
+// at a time for data larger than memory (Open, OpenCSV, OpenParquet).
+//
+// The rules below are those of CSV files; a Parquet file's columns are
+// typed by its schema instead (see [Parquet]).
 //
 // A [Frame] holds one [Column] per CSV column. A column is either Numeric
 // (float64 values, NaN where a cell is missing) or String (raw strings,

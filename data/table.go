@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 )
@@ -19,10 +18,15 @@ import (
 type Chunked interface {
 	// Source names the data in messages.
 	Source() string
-	// Scan calls fn with every chunk in order. It reports the first bad
-	// cell or record with its position, as ReadCSV would.
+	// Names returns the names of the columns read, as the frames have
+	// them.
+	Names() []string
+	// Scan calls fn with every chunk in order, leaving out chunks without
+	// rows (Options.DropMissing may drop every row of one). It reports
+	// the first bad cell or record with its position, as ReadCSV would.
 	Scan(fn func(k int, f *Frame) error) error
-	// NumChunks, ChunkRows and Rows describe the chunks found by Scan.
+	// NumChunks, ChunkRows and Rows describe the chunks found by Scan;
+	// rows dropped by Options.DropMissing are not counted.
 	NumChunks() int
 	ChunkRows(k int) int
 	Rows() int
@@ -56,7 +60,8 @@ type CSV struct {
 type csvChunk struct {
 	off        int64
 	size, line int
-	rows       int
+	rows       int // records
+	kept       int // rows left after DropMissing
 }
 
 var _ Chunked = (*CSV)(nil)
@@ -64,14 +69,21 @@ var _ Chunked = (*CSV)(nil)
 // ErrNotScanned is returned by ReadChunks before Scan.
 var ErrNotScanned = errors.New("data: chunks read before the first scan")
 
+// Open opens the file at path for chunked reading: a Parquet file
+// (OpenParquet) when its name ends in ".parquet", otherwise a CSV file
+// (OpenCSV).
+func Open(path string, opt Options) (Chunked, error) {
+	if isParquet(path) {
+		return OpenParquet(path, opt)
+	}
+	return OpenCSV(path, opt)
+}
+
 // OpenCSV opens a CSV file for chunked reading and reads its header.
 func OpenCSV(path string, opt Options) (*CSV, error) {
-	fh, err := os.Open(path)
+	fh, opt, err := openFile(path, opt)
 	if err != nil {
-		return nil, &Error{File: path, Err: err}
-	}
-	if opt.Comma == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
-		opt.Comma = '\t'
+		return nil, err
 	}
 	if opt.Comma == 0 {
 		opt.Comma = ','
@@ -131,14 +143,19 @@ func (t *CSV) Scan(fn func(k int, f *Frame) error) error {
 	}
 	var chunks []csvChunk
 	k := 0
+	raw := 0
 	emit := func(r *chunkRes) error {
-		chunks = append(chunks, csvChunk{off: r.raw.off, size: r.size, line: r.raw.line, rows: r.rows})
+		raw += r.rows
 		if r.rows == 0 {
 			return nil
 		}
 		f, err := t.frame([]*chunkRes{r})
 		if err != nil {
 			return err
+		}
+		chunks = append(chunks, csvChunk{off: r.raw.off, size: r.size, line: r.raw.line, rows: r.rows, kept: f.Rows})
+		if f.Rows == 0 {
+			return nil // every row dropped
 		}
 		err = fn(k, f)
 		k++
@@ -202,16 +219,20 @@ func (t *CSV) Scan(fn func(k int, f *Frame) error) error {
 	if err != nil {
 		return err
 	}
-	// Empty chunks (blank lines only) are dropped from the index.
+	// Empty chunks (blank lines only, or every row dropped) are left out
+	// of the index.
 	t.chunks = t.chunks[:0]
 	for _, c := range chunks {
-		if c.rows > 0 {
+		if c.kept > 0 {
 			t.chunks = append(t.chunks, c)
-			t.rows += c.rows
+			t.rows += c.kept
 		}
 	}
-	if t.rows == 0 {
+	switch {
+	case raw == 0:
 		return &Error{File: t.name, Msg: "no data rows (only a header)"}
+	case t.rows == 0:
+		return &Error{File: t.name, Msg: fmt.Sprintf("every row has a missing value; nothing left after dropping %d rows", raw)}
 	}
 	return nil
 }
@@ -248,10 +269,10 @@ func (t *CSV) frame(rs []*chunkRes) (*Frame, error) {
 // NumChunks implements Chunked.
 func (t *CSV) NumChunks() int { return len(t.chunks) }
 
-// ChunkRows implements Chunked.
-func (t *CSV) ChunkRows(k int) int { return t.chunks[k].rows }
+// ChunkRows implements Chunked: the rows of chunk k (after DropMissing).
+func (t *CSV) ChunkRows(k int) int { return t.chunks[k].kept }
 
-// Rows implements Chunked.
+// Rows implements Chunked: the rows of the file (after DropMissing).
 func (t *CSV) Rows() int { return t.rows }
 
 // ReadChunks implements Chunked; the chunks are read and parsed in
@@ -298,11 +319,16 @@ func (t *CSV) ReadChunks(ks []int) (*Frame, error) {
 func (t *CSV) Close() error { return t.f.Close() }
 
 // MemoryEstimate returns about how many bytes reading the file at path
-// into memory and fitting it takes: twice its size (a numeric cell of 8 to
-// 20 characters becomes an 8-byte number in the columns read and once more
-// in the design matrix), which the command compares with its memory
-// budget to choose the streaming path.
+// into memory and fitting it takes: for a CSV file twice its size (a
+// numeric cell of 8 to 20 characters becomes an 8-byte number in the
+// columns read and once more in the design matrix), for a Parquet file
+// (a name ending in ".parquet") twice its rows × columns × 8 bytes (16 for
+// a text column), from its metadata. The command compares it with its
+// memory budget to choose the streaming path.
 func MemoryEstimate(path string) (int64, error) {
+	if isParquet(path) {
+		return parquetMemory(path)
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return 0, &Error{File: path, Err: err}

@@ -85,3 +85,65 @@ func fmtInt(i int) string {
 	}
 	return fmtInt(i/10) + string(rune('0'+i%10))
 }
+
+// Under DropMissing the chunks count the rows left, chunks left without
+// rows are not passed on, and a file with no rows left is an error, as
+// for ReadFile.
+func TestCSVChunksDropMissing(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("y,x\n")
+	kept := 0
+	for i := 0; i < 200; i++ {
+		x := itoa(i)
+		if i%3 == 0 || i >= 40 && i < 80 { // rows 40–79 fill whole chunks
+			x = "NA"
+		} else {
+			kept++
+		}
+		b.WriteString(itoa(i%2) + "," + x + "\n")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, err := ReadFile(path, Options{DropMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := OpenCSV(path, Options{DropMissing: true, ChunkBytes: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	var got []*Frame
+	if err := tab.Scan(func(k int, f *Frame) error {
+		if f.Rows == 0 {
+			t.Errorf("chunk %d without rows", k)
+		}
+		got = append(got, f)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for k := 0; k < tab.NumChunks(); k++ {
+		sum += tab.ChunkRows(k)
+	}
+	if want.Rows != kept || tab.Rows() != kept || sum != kept || len(got) != tab.NumChunks() {
+		t.Errorf("%d rows, chunked %d (chunks %d), want %d", want.Rows, tab.Rows(), sum, kept)
+	}
+	assertFrame(t, "Scan", concat(got), want)
+
+	all := filepath.Join(dir, "na.csv")
+	os.WriteFile(all, []byte("y\nNA\n\nNA\n"), 0o644)
+	_, werr := ReadFile(all, Options{DropMissing: true})
+	tab2, err := OpenCSV(all, Options{DropMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab2.Close()
+	if err := tab2.Scan(func(int, *Frame) error { return nil }); err == nil || werr == nil || err.Error() != werr.Error() {
+		t.Errorf("every row dropped: %v, ReadFile: %v", err, werr)
+	}
+}

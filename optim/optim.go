@@ -86,6 +86,9 @@ type Progress struct {
 	// Epoch and Rows are set for minibatch fits (govi.Run): the epoch
 	// under way and the rows evaluated so far; zero otherwise.
 	Epoch, Rows int
+	// MaxEpochs is the epoch limit of a minibatch fit (Max in whole
+	// epochs), or zero.
+	MaxEpochs int
 }
 
 // Settings controls a run. The zero value is usable: a field that is zero

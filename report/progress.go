@@ -44,6 +44,14 @@ const barTick = 100 * time.Millisecond
 // synchronously from the callback, which costs one clock read per iteration
 // and a short write every Interval. When quiet is true nothing is printed.
 //
+// For a minibatch fit (optim.Progress.Epoch set) the display shows the
+// epoch out of the epoch limit and the rows per second too, and the ELBO
+// it shows is smoothed: the mean of the batches' estimates over the last
+// complete epoch (over the current one during the first), the average
+// whose change the fit's convergence test judges. A plain line reads
+//
+//	epoch 3/100  iter 2442/122100  elbo -1234.56  1221 it/s  10.0M rows/s
+//
 // A Progress is for one run; its methods are safe to call from the
 // optimizer's goroutine while Done is called from another.
 type Progress struct {
@@ -71,6 +79,13 @@ type Progress struct {
 	iter     int
 	elbo     float64
 	done     bool
+	lastRows int
+	epoch    int // minibatch fits: the epoch, 0 otherwise
+	maxEp    int
+	rows     int
+
+	// smoothing of a minibatch fit's ELBO, used only from the callback
+	sm smoother
 
 	// terminal-bar state
 	bar      *mpb.Bar
@@ -78,6 +93,9 @@ type Progress struct {
 	curIter  atomic.Int64
 	curELBO  atomic.Uint64 // math.Float64bits
 	curMax   atomic.Int64
+	curEpoch atomic.Int64
+	curMaxEp atomic.Int64
+	curRows  atomic.Int64
 	stopTick chan struct{}
 	tickDone chan struct{}
 }
@@ -112,11 +130,41 @@ func newProgress(w io.Writer, quiet bool, maxIter int, tty bool) *Progress {
 	return p
 }
 
+// smoother averages a minibatch fit's ELBO estimates by epoch.
+type smoother struct {
+	epoch    int
+	sum      float64
+	n        int
+	lastMean float64
+	have     bool
+}
+
+// add takes the estimate f of a batch of epoch e and returns the smoothed
+// ELBO: the mean over the last complete epoch, or over the current one
+// until one is complete.
+func (s *smoother) add(e int, f float64) float64 {
+	if e != s.epoch {
+		if s.n > 0 && s.epoch > 0 {
+			s.lastMean, s.have = s.sum/float64(s.n), true
+		}
+		s.epoch, s.sum, s.n = e, 0, 0
+	}
+	s.sum += f
+	s.n++
+	if s.have {
+		return s.lastMean
+	}
+	return s.sum / float64(s.n)
+}
+
 // Callback records one iteration. Its signature matches
 // optim.Settings.Callback; it always returns nil, so it never stops a run.
 func (p *Progress) Callback(pr optim.Progress) error {
 	if p.quiet {
 		return nil
+	}
+	if pr.Epoch > 0 {
+		pr.F = p.sm.add(pr.Epoch, pr.F)
 	}
 	if p.bar != nil {
 		p.curIter.Store(int64(pr.Iter))
@@ -124,6 +172,9 @@ func (p *Progress) Callback(pr optim.Progress) error {
 		if pr.Max > 0 {
 			p.curMax.Store(int64(pr.Max))
 		}
+		p.curEpoch.Store(int64(pr.Epoch))
+		p.curMaxEp.Store(int64(pr.MaxEpochs))
+		p.curRows.Store(int64(pr.Rows))
 		return nil
 	}
 	p.mu.Lock()
@@ -135,9 +186,10 @@ func (p *Progress) Callback(pr optim.Progress) error {
 	first := !p.started
 	if first {
 		p.started = true
-		p.start, p.lastTime, p.lastIter = now, now, 0
+		p.start, p.lastTime, p.lastIter, p.lastRows = now, now, 0, 0
 	}
 	p.iter, p.elbo = pr.Iter, pr.F
+	p.epoch, p.maxEp, p.rows = pr.Epoch, pr.MaxEpochs, pr.Rows
 	if pr.Max > 0 {
 		p.maxIter = pr.Max
 	}
@@ -145,23 +197,58 @@ func (p *Progress) Callback(pr optim.Progress) error {
 		return nil
 	}
 	line := p.plainLine(now)
-	p.lastTime, p.lastIter = now, pr.Iter
+	p.lastTime, p.lastIter, p.lastRows = now, pr.Iter, pr.Rows
 	io.WriteString(p.w, line+"\n")
 	return nil
 }
 
-// plainLine formats "iter i/max  elbo x  r it/s" for the current state.
-// The rate is left out when no time has passed since the previous line.
+// plainLine formats "iter i/max  elbo x  r it/s" for the current state,
+// after "epoch e/max" and before the rows per second for a minibatch fit.
+// The rates are left out when no time has passed since the previous line.
 func (p *Progress) plainLine(now time.Time) string {
-	s := "iter " + strconv.Itoa(p.iter)
+	s := ""
+	if p.epoch > 0 {
+		s = "epoch " + strconv.Itoa(p.epoch)
+		if p.maxEp > 0 {
+			s += "/" + strconv.Itoa(p.maxEp)
+		}
+		s += "  "
+	}
+	s += "iter " + strconv.Itoa(p.iter)
 	if p.maxIter > 0 {
 		s += "/" + strconv.Itoa(p.maxIter)
 	}
 	s += "  elbo " + fixed2(p.elbo)
 	if dt := now.Sub(p.lastTime).Seconds(); dt > 0 {
 		s += fmt.Sprintf("  %.0f it/s", float64(p.iter-p.lastIter)/dt)
+		if p.epoch > 0 {
+			s += "  " + rowRate(float64(p.rows-p.lastRows)/dt)
+		}
 	}
 	return s
+}
+
+// rowRate formats rows per second: "850 rows/s", "12.5k rows/s",
+// "10.0M rows/s".
+func rowRate(r float64) string {
+	switch {
+	case r >= 1e6:
+		return fmt.Sprintf("%.1fM rows/s", r/1e6)
+	case r >= 1e4:
+		return fmt.Sprintf("%.1fk rows/s", r/1e3)
+	}
+	return fmt.Sprintf("%.0f rows/s", r)
+}
+
+// epochs renders " (n epochs)" for the done line of a minibatch fit.
+func epochs(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return " (1 epoch)"
+	}
+	return " (" + strconv.Itoa(n) + " epochs)"
 }
 
 // Done ends the display. status is the optimizer's stop reason
@@ -193,8 +280,8 @@ func (p *Progress) Done(status string) {
 		}
 		p.pool.Wait()
 		elapsed := p.now().Sub(p.start).Seconds()
-		fmt.Fprintf(p.w, "done: %s after %d iterations  elbo %s  (%.2f s)\n",
-			status, p.curIter.Load(), fixed2(math.Float64frombits(p.curELBO.Load())), elapsed)
+		fmt.Fprintf(p.w, "done: %s after %d iterations%s  elbo %s  (%.2f s)\n",
+			status, p.curIter.Load(), epochs(int(p.curEpoch.Load())), fixed2(math.Float64frombits(p.curELBO.Load())), elapsed)
 		return
 	}
 	p.mu.Lock()
@@ -207,7 +294,7 @@ func (p *Progress) Done(status string) {
 	if p.started {
 		elapsed = p.now().Sub(p.start).Seconds()
 	}
-	fmt.Fprintf(p.w, "done: %s after %d iterations  elbo %s  (%.2f s)\n", status, p.iter, fixed2(p.elbo), elapsed)
+	fmt.Fprintf(p.w, "done: %s after %d iterations%s  elbo %s  (%.2f s)\n", status, p.iter, epochs(p.epoch), fixed2(p.elbo), elapsed)
 }
 
 // startBar creates the mpb bar and the goroutine that updates it.
@@ -217,12 +304,31 @@ func (p *Progress) startBar() {
 	total := p.curMax.Load()
 	p.bar = p.pool.AddBar(total,
 		mpb.BarWidth(30),
-		mpb.PrependDecorators(decor.CountersNoUnit("iter %d/%d")),
+		mpb.PrependDecorators(
+			decor.Any(func(decor.Statistics) string {
+				e := p.curEpoch.Load()
+				if e == 0 {
+					return ""
+				}
+				if m := p.curMaxEp.Load(); m > 0 {
+					return fmt.Sprintf("epoch %d/%d ", e, m)
+				}
+				return fmt.Sprintf("epoch %d ", e)
+			}),
+			decor.CountersNoUnit("iter %d/%d")),
 		mpb.AppendDecorators(
 			decor.Any(func(decor.Statistics) string {
 				return "elbo " + fixed2(math.Float64frombits(p.curELBO.Load()))
 			}, decor.WC{W: 15}),
 			decor.EwmaSpeed(0, "%.0f it/s", 30, decor.WC{W: 11}),
+			decor.Any(func(decor.Statistics) string {
+				rows := p.curRows.Load()
+				dt := p.now().Sub(p.start).Seconds()
+				if rows == 0 || dt <= 0 {
+					return ""
+				}
+				return "  " + rowRate(float64(rows)/dt)
+			}),
 			decor.Name("  eta "),
 			decor.OnComplete(decor.EwmaETA(decor.ET_STYLE_GO, 30), "done"),
 		),

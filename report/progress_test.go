@@ -42,6 +42,45 @@ func TestProgressPlainEveryCallback(t *testing.T) {
 	}
 }
 
+// A minibatch fit's lines show the epoch out of its limit, the rows per
+// second and the ELBO smoothed over the last complete epoch (the current
+// one during the first).
+func TestProgressPlainMinibatch(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewProgress(&buf, false, 0)
+	p.Interval = 0
+	clock := &fakeClock{t: time.Unix(0, 0), step: 500 * time.Millisecond}
+	p.now = clock.now
+	// Three batches of 1000 rows an epoch, their estimates −10, −20, −30
+	// in epoch 1 and −1, −2, −3 in epoch 2.
+	fs := []float64{-10, -20, -30, -1, -2, -3, -4}
+	for i, f := range fs {
+		p.Callback(optim.Progress{Iter: i + 1, F: f, Max: 300, Epoch: 1 + i/3, MaxEpochs: 100, Rows: 1000 * (i + 1)})
+	}
+	p.Done("converged")
+	want := []string{
+		"epoch 1/100  iter 1/300  elbo -10.00",
+		"epoch 1/100  iter 2/300  elbo -15.00  2 it/s  2000 rows/s",
+		"epoch 1/100  iter 3/300  elbo -20.00  2 it/s  2000 rows/s",
+		"epoch 2/100  iter 4/300  elbo -20.00  2 it/s  2000 rows/s", // the mean of epoch 1
+		"epoch 2/100  iter 5/300  elbo -20.00  2 it/s  2000 rows/s",
+		"epoch 2/100  iter 6/300  elbo -20.00  2 it/s  2000 rows/s",
+		"epoch 3/100  iter 7/300  elbo -2.00  2 it/s  2000 rows/s", // the mean of epoch 2
+		"done: converged after 7 iterations (3 epochs)  elbo -2.00  (3.50 s)",
+	}
+	if got := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, tc := range []struct {
+		r    float64
+		want string
+	}{{850, "850 rows/s"}, {12500, "12.5k rows/s"}, {1.0e7, "10.0M rows/s"}} {
+		if got := rowRate(tc.r); got != tc.want {
+			t.Errorf("rowRate(%g) = %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}
+
 func TestProgressPlainInterval(t *testing.T) {
 	var buf bytes.Buffer
 	p := NewProgress(&buf, false, 0)
@@ -134,5 +173,22 @@ func TestProgressBar(t *testing.T) {
 			}
 			p.Done(status) // second call is a no-op and must not block
 		})
+	}
+}
+
+// A minibatch fit's bar shows the epoch and the rows per second.
+func TestProgressBarMinibatch(t *testing.T) {
+	var buf syncBuffer
+	p := newProgress(&buf, false, 0, true)
+	for i := 1; i <= 30; i++ {
+		p.Callback(optim.Progress{Iter: i, F: -5, Max: 50, Epoch: 1 + i/20, MaxEpochs: 10, Rows: 100 * i})
+	}
+	time.Sleep(3 * barTick)
+	p.Done("converged")
+	out := buf.String()
+	for _, want := range []string{"epoch 2/10", "iter", "rows/s", "elbo -5.00", "done: converged after 30 iterations (2 epochs)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%q", want, out)
+		}
 	}
 }

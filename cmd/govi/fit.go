@@ -320,7 +320,7 @@ func (o *fitOptions) prepare(m *spec.Model, src source, streamed bool) (f fitter
 		if err != nil {
 			return nil, nil, "", close, err
 		}
-		tab, err := data.OpenCSV(o.data, data.Options{DropMissing: o.dropMissing, Columns: cols, Categorical: o.categorical})
+		tab, err := data.Open(o.data, data.Options{DropMissing: o.dropMissing, Columns: cols, Categorical: o.categorical})
 		if err != nil {
 			return nil, nil, "", close, err
 		}

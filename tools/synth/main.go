@@ -11,8 +11,9 @@
 // Numbers are written with -digits significant digits (CSV).
 //
 // Without -out the file goes to the system's temporary directory, and
-// its path is printed. -bad-row R writes the text "12a" in column x1 of
-// data row R (1-based), to check that a bad cell deep in a big file is
+// its path is printed. -bad-row R writes a bad cell in column x1 of data
+// row R (1-based): the text "12a" in a CSV file, +Inf in a Parquet file
+// (whose cells are typed), to check that a bad cell deep in a big file is
 // reported with its line and column.
 package main
 
@@ -22,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -47,7 +49,7 @@ func run(args []string, stdout io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed")
 	digits := fs.Int("digits", 6, "significant digits of the CSV numbers")
 	group := fs.Int("row-group", 65536, "rows per Parquet row group")
-	bad := fs.Int("bad-row", 0, "write a non-numeric cell in column x1 of this data row (1-based)")
+	bad := fs.Int("bad-row", 0, "write a bad cell in column x1 of this data row (1-based): \"12a\" (CSV) or +Inf (Parquet)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -132,9 +134,6 @@ func writeParquet(w io.Writer, rows, d int, seed uint64, group, bad int) error {
 	for _, n := range names(d) {
 		g[n] = parquet.Leaf(parquet.DoubleType)
 	}
-	if bad > 0 {
-		g["x1"] = parquet.String() // a text column where a number is expected
-	}
 	schema := parquet.NewSchema("logistic", g)
 	// Columns in the schema's order (sorted by name).
 	pos := map[string]int{}
@@ -155,13 +154,8 @@ func writeParquet(w io.Writer, rows, d int, seed uint64, group, bad int) error {
 				v = x[k]
 			}
 			c := pos[n]
-			if bad > 0 && n == "x1" {
-				s := strconv.FormatFloat(v, 'g', -1, 64)
-				if i == bad {
-					s = "12a"
-				}
-				r[c] = parquet.ByteArrayValue([]byte(s)).Level(0, 0, c)
-				continue
+			if i == bad && n == "x1" {
+				v = math.Inf(1) // Parquet cells are typed: a non-finite one
 			}
 			r[c] = parquet.DoubleValue(v).Level(0, 0, c)
 		}
