@@ -273,7 +273,7 @@ func (p *Progress) Done(status string) {
 		<-p.tickDone
 		p.bar.SetCurrent(p.curIter.Load())
 		switch status {
-		case "converged", "iteration limit":
+		case "converged", "iteration limit", "completed":
 			p.bar.SetTotal(-1, true)
 		default:
 			p.bar.Abort(false)

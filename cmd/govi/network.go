@@ -111,9 +111,10 @@ func (o *fitOptions) runNetwork(m *spec.Model, src source, stdout, stderr io.Wri
 	defer stop()
 	n := b.Net.NumRows()
 	settings := spec.NetworkSettings{Epochs: o.epochs, BatchSize: o.batchSize, Rate: o.rate, Estimator: est, Seed: o.seed}.Resolved(n)
-	prog := report.NewProgress(stderr, o.quiet, settings.Epochs)
+	prog := report.NewProgress(stderr, o.quiet, 0)
+	batches := (n + settings.BatchSize - 1) / settings.BatchSize
 	settings.Callback = func(epoch int, elbo float64) error {
-		return prog.Callback(optim.Progress{Iter: epoch, F: elbo, Max: settings.Epochs, Epoch: epoch, Rows: epoch * n})
+		return prog.Callback(optim.Progress{Iter: epoch * batches, F: elbo, Max: settings.Epochs * batches, Epoch: epoch, MaxEpochs: settings.Epochs, Rows: epoch * n})
 	}
 	nf, err := b.Fit(ctx, settings)
 	if err != nil {
@@ -123,7 +124,7 @@ func (o *fitOptions) runNetwork(m *spec.Model, src source, stdout, stderr io.Wri
 		}
 		return withCode(exitFailure, fmt.Errorf("training failed: %w", err))
 	}
-	status := "converged"
+	status := "completed"
 	if nf.Interrupted {
 		status = "canceled"
 	}
