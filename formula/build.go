@@ -90,7 +90,15 @@ func (d *Design) Recipe() *Recipe { return d.recipe }
 // and for a two-level categorical response coded as 0/1 and for single-level
 // categorical variables.
 func (f *Formula) Build(fr *data.Frame) (*Design, []string, error) {
-	return build(f, fr, nil)
+	return build(f, fr, nil, false)
+}
+
+// BuildPart is Build for one part of data read in parts (a chunk of a
+// file), whose recipes MergeRecipes pools into the recipe of the whole: a
+// scale() expression constant within the part is not an error there (its
+// recipe records sd 0, and the part's column is only centered).
+func (f *Formula) BuildPart(fr *data.Frame) (*Design, []string, error) {
+	return build(f, fr, nil, true)
 }
 
 // value is an evaluated term-level variable.
@@ -108,6 +116,7 @@ type builder struct {
 	n      int
 	fixed  *Recipe // nil when fitting
 	rec    *Recipe // recipe being recorded
+	part   bool    // BuildPart: fr is one part of the data
 	warns  []string
 	vals   map[int]*value
 	groups map[string]*value
@@ -171,8 +180,8 @@ func (b *builder) row(i int) string {
 
 // build evaluates f on fr; fixed is nil when fitting, or the recipe to
 // follow when coding new data.
-func build(f *Formula, fr *data.Frame, fixed *Recipe) (*Design, []string, error) {
-	b := &builder{f: f, fr: fr, n: fr.Rows, fixed: fixed, vals: map[int]*value{}, groups: map[string]*value{}}
+func build(f *Formula, fr *data.Frame, fixed *Recipe, part bool) (*Design, []string, error) {
+	b := &builder{f: f, fr: fr, n: fr.Rows, fixed: fixed, part: part, vals: map[int]*value{}, groups: map[string]*value{}}
 	b.rec = &Recipe{Formula: f.String()}
 	if fixed != nil {
 		b.rec = fixed
@@ -297,10 +306,16 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe) (*Design, []string, error)
 		}
 	}
 
-	if fixed == nil {
+	switch {
+	case fixed == nil:
 		b.rec.Names = slices.Clone(names)
-		b.identification(names, cols2, f.icpt)
-	} else if !slices.Equal(names, fixed.Names) {
+		if !part {
+			b.identification(names, cols2, f.icpt)
+		}
+	case fixed.Names == nil:
+		// A merged recipe (MergeRecipes): the levels give the names.
+		fixed.Names = slices.Clone(names)
+	case !slices.Equal(names, fixed.Names):
 		return nil, nil, b.errorf("the recipe has columns %s but %s gives %s",
 			strings.Join(fixed.Names, ", "), b.src(), strings.Join(names, ", "))
 	}
@@ -496,10 +511,18 @@ func (b *builder) scale(n *callNode, v []float64) ([]float64, error) {
 		if len(v) > 1 {
 			sd = math.Sqrt(sd / float64(len(v)-1))
 		}
-		if !(sd > 0) {
+		switch {
+		case !(sd > 0) && b.part:
+			b.rec.Scales = append(b.rec.Scales, RecipeScale{Expr: key, Center: center})
+			sd = 1
+		case !(sd > 0):
 			return nil, b.errAt(n.pos, "%s: %s is constant, so it cannot be scaled", key, render(n.args[0]))
+		default:
+			b.rec.Scales = append(b.rec.Scales, RecipeScale{Expr: key, Center: center, SD: sd})
 		}
-		b.rec.Scales = append(b.rec.Scales, RecipeScale{Expr: key, Center: center, SD: sd})
+	}
+	if !(sd > 0) {
+		return nil, b.errAt(n.pos, "%s: %s is constant in the data, so it cannot be scaled", key, render(n.args[0]))
 	}
 	for i := range v {
 		v[i] = (v[i] - center) / sd
@@ -678,7 +701,17 @@ func (b *builder) variable(v int) (*value, error) {
 		return nil, err
 	}
 	if b.fixed == nil {
-		b.rec.Variables = append(b.rec.Variables, RecipeVariable{Expr: vr.key, Categorical: val.cat, Levels: val.levels})
+		var col string
+		switch n := vr.node.(type) {
+		case *identNode:
+			col = n.name
+		case *callNode:
+			if id, ok := n.args[0].(*identNode); ok && n.fn == "factor" {
+				col = id.name
+			}
+		}
+		numeric := val.cat && col != "" && b.fr.Lookup(col).Kind == data.Numeric
+		b.rec.Variables = append(b.rec.Variables, RecipeVariable{Expr: vr.key, Categorical: val.cat, Levels: val.levels, Numeric: numeric})
 	}
 	b.vals[v] = val
 	return val, nil

@@ -1,7 +1,11 @@
 package formula
 
 import (
+	"cmp"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
 
 	"github.com/govi-dev/govi/data"
 )
@@ -36,6 +40,9 @@ type RecipeVariable struct {
 	Categorical bool `json:"categorical,omitempty"`
 	// Levels holds the levels of a categorical variable in order.
 	Levels []string `json:"levels,omitempty"`
+	// Numeric reports that a categorical variable's levels are numbers
+	// (factor(x) of a numeric column), in numeric order.
+	Numeric bool `json:"numeric,omitempty"`
 }
 
 // RecipeScale holds the statistics used by one scale() expression.
@@ -114,5 +121,70 @@ func (r *Recipe) BuildWarn(fr *data.Frame) (*Design, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("formula: bad recipe: %w", err)
 	}
-	return build(f, fr, r)
+	return build(f, fr, r, false)
+}
+
+// MergeRecipes returns the recipe of data read in two parts whose recipes
+// (from BuildPart) are a and b, with na and nb rows: every categorical
+// variable and grouping column takes the union of the parts' levels, in
+// level order (numeric or byte order, as Build orders them), and every
+// scale() the center and sd of the whole, pooled from the parts' (Chan,
+// Golub & LeVeque 1979). The result has no Names: building with it
+// (Recipe.Build) fills them in, since they depend on the levels. Folding
+// the parts of a file in order gives the recipe Build gives on the whole
+// file. A categorical response's levels are not merged: it is an error.
+func MergeRecipes(a, b *Recipe, na, nb int) (*Recipe, error) {
+	if a.Formula != b.Formula || len(a.Variables) != len(b.Variables) || len(a.Scales) != len(b.Scales) || len(a.Groups) != len(b.Groups) {
+		return nil, fmt.Errorf("formula: MergeRecipes: the recipes are of different formulas")
+	}
+	if a.ResponseLevels != nil || b.ResponseLevels != nil {
+		return nil, fmt.Errorf("formula: MergeRecipes: a categorical response cannot be merged")
+	}
+	out := &Recipe{Formula: a.Formula}
+	for i, va := range a.Variables {
+		vb := b.Variables[i]
+		if va.Expr != vb.Expr {
+			return nil, fmt.Errorf("formula: MergeRecipes: variable %s against %s", va.Expr, vb.Expr)
+		}
+		if va.Categorical != vb.Categorical {
+			return nil, fmt.Errorf("formula: %s holds numbers in one part of the data and text in another (mark it categorical, e.g. --categorical)", va.Expr)
+		}
+		v := va
+		if va.Categorical {
+			v.Levels = unionLevels(va.Levels, vb.Levels, va.Numeric && vb.Numeric)
+			v.Numeric = va.Numeric && vb.Numeric
+		}
+		out.Variables = append(out.Variables, v)
+	}
+	for i, sa := range a.Scales {
+		sb := b.Scales[i]
+		n1, n2 := float64(na), float64(nb)
+		n := n1 + n2
+		d := sb.Center - sa.Center
+		ss := sa.SD*sa.SD*(n1-1) + sb.SD*sb.SD*(n2-1) + d*d*n1*n2/n
+		out.Scales = append(out.Scales, RecipeScale{Expr: sa.Expr, Center: sa.Center + d*n2/n, SD: math.Sqrt(ss / (n - 1))})
+	}
+	for i, ga := range a.Groups {
+		gb := b.Groups[i]
+		g := ga
+		g.Levels = unionLevels(ga.Levels, gb.Levels, ga.Numeric && gb.Numeric)
+		g.Numeric = ga.Numeric && gb.Numeric
+		out.Groups = append(out.Groups, g)
+	}
+	return out, nil
+}
+
+// unionLevels merges two level lists, each in level order.
+func unionLevels(a, b []string, numeric bool) []string {
+	u := append(slices.Clone(a), b...)
+	if numeric {
+		slices.SortFunc(u, func(x, y string) int {
+			fx, _ := strconv.ParseFloat(x, 64)
+			fy, _ := strconv.ParseFloat(y, 64)
+			return cmp.Compare(fx, fy)
+		})
+	} else {
+		slices.Sort(u)
+	}
+	return slices.Compact(u)
 }

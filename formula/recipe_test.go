@@ -111,7 +111,7 @@ func TestRecipeJSON(t *testing.T) {
 			{Expr: "x"},
 			{Expr: "g", Categorical: true, Levels: []string{"a", "b", "c"}},
 			{Expr: "scale(z)"},
-			{Expr: "factor(cyl)", Categorical: true, Levels: []string{"4", "6", "8"}},
+			{Expr: "factor(cyl)", Categorical: true, Levels: []string{"4", "6", "8"}, Numeric: true},
 			{Expr: "log(e)"},
 		},
 		Scales: []RecipeScale{{Expr: "scale(z)", Center: 1.5, SD: math.Sqrt(5.5 / 5)}},
@@ -261,5 +261,83 @@ func TestRecipePartialResponse(t *testing.T) {
 	var ee *EvalError
 	if !errors.As(err, &ee) || ee.Pos != 4 || ee.Formula != "y ~ log(x)" {
 		t.Errorf("log(0): %#v", err)
+	}
+}
+
+// Recipes of the parts of a data set, merged in order, code every part as
+// Build codes the whole: the same columns, levels and scale() statistics,
+// also when a part lacks levels or has a constant scale() argument.
+func TestMergeRecipes(t *testing.T) {
+	g := []string{"b", "a", "b", "c", "a", "b", "d", "a", "c"}
+	cyl := []float64{6, 4, 6, 6, 8, 4, 10, 8, 6}
+	z := []float64{1, 1, 1, 2.5, 3, 0.5, 7, 2, 2}
+	x := []float64{0.1, 0.7, -1, 2, 0.3, 0.9, 1.4, -0.2, 0.5}
+	whole, err := data.New("t.csv", data.NewNumeric("x", x), data.NewString("g", g), data.NewNumeric("cyl", cyl), data.NewNumeric("z", z))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse("x ~ g + factor(cyl) + scale(z)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := f.Build(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := [][]int{{0, 1, 2}, {3, 4, 5}, {6, 7, 8}} // the first part has z constant
+	var rec *Recipe
+	n := 0
+	for _, p := range parts {
+		d, _, err := f.BuildPart(whole.Subset(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec == nil {
+			rec, n = d.Recipe(), len(p)
+			continue
+		}
+		if rec, err = MergeRecipes(rec, d.Recipe(), n, len(p)); err != nil {
+			t.Fatal(err)
+		}
+		n += len(p)
+	}
+	got, err := rec.Build(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Names, want.Names) {
+		t.Fatalf("names %v, want %v", got.Names, want.Names)
+	}
+	if !reflect.DeepEqual(rec.Variables, want.Recipe().Variables) {
+		t.Errorf("variables\n got %+v\nwant %+v", rec.Variables, want.Recipe().Variables)
+	}
+	sg, sw := rec.Scales[0], want.Recipe().Scales[0]
+	if math.Abs(sg.Center-sw.Center) > 1e-14 || math.Abs(sg.SD-sw.SD) > 1e-14 {
+		t.Errorf("scale %+v, want %+v", sg, sw)
+	}
+	for i := 0; i < whole.Rows; i++ {
+		for j := range want.Names {
+			if d := math.Abs(got.X.At(i, j) - want.X.At(i, j)); d > 1e-14 {
+				t.Fatalf("X[%d,%d] = %g, want %g", i, j, got.X.At(i, j), want.X.At(i, j))
+			}
+		}
+	}
+	// Whole data constant under scale() stays an error.
+	flat, _ := data.New("flat.csv", data.NewNumeric("x", x[:3]), data.NewNumeric("z", z[:3]))
+	fz, _ := Parse("x ~ scale(z)")
+	d, _, err := fz.BuildPart(flat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Recipe().Build(flat); err == nil {
+		t.Error("a recipe with sd 0 coded the data")
+	}
+	// Kinds that differ between parts.
+	num, _ := Parse("x ~ g")
+	a, _, _ := num.BuildPart(whole.Subset([]int{0, 1}))
+	other, _ := data.New("t.csv", data.NewNumeric("x", x[:2]), data.NewNumeric("g", cyl[:2]))
+	b, _, _ := num.BuildPart(other)
+	if _, err := MergeRecipes(a.Recipe(), b.Recipe(), 2, 2); err == nil {
+		t.Error("merged a categorical and a numeric g")
 	}
 }

@@ -420,6 +420,9 @@ type designStats struct {
 	meanY, sdY   float64
 	meanX, sdX   []float64
 	haveX, haveY bool
+	// recipe, when set, codes the data (the whole data's levels and
+	// scale() statistics, formula.MergeRecipes).
+	recipe *formula.Recipe
 }
 
 // build is Build with the statistics of the whole data when st is not nil
@@ -451,7 +454,13 @@ func (m *Model) build(fr *data.Frame, st *designStats) (*Built, error) {
 	if err := fr.CheckMissing(f.Columns()); err != nil {
 		return nil, err
 	}
-	des, warns, err := f.Build(fr)
+	var des *formula.Design
+	var warns []string
+	if st != nil && st.recipe != nil {
+		des, warns, err = st.recipe.BuildWarn(fr)
+	} else {
+		des, warns, err = f.Build(fr)
+	}
 	if err != nil {
 		return nil, err
 	}

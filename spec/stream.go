@@ -24,13 +24,17 @@ import (
 // default priors and the centers); every chunk's cells and response are
 // checked on the way, so a bad cell or a response outside the family's
 // support anywhere in the file is reported, with its line, before
-// fitting. Formulas whose coding depends on the data's levels or scales
-// (categorical variables, group-level terms, scale()) are not streamed
-// yet: Stream returns an *Error saying so.
+// fitting. Categorical variables and scale() make the coding depend on
+// the whole data: the first pass then collects their levels and
+// statistics (formula.MergeRecipes) and a second pass the statistics of
+// the design so coded, and every chunk is coded with the merged recipe,
+// as Build codes the whole file. Group-level terms and a categorical
+// response are not streamed: Stream returns an *Error saying so.
 type Stream struct {
 	*Built
 	data    data.Chunked
 	f       *formula.Formula
+	recipe  *formula.Recipe // nil when the coding does not depend on the data
 	rows    int
 	centers []float64
 }
@@ -90,23 +94,9 @@ func (m *Model) Stream(t data.Chunked) (*Stream, error) {
 	}
 	var first *data.Frame
 	var xs, ys moments
-	err = t.Scan(func(k int, fr *data.Frame) error {
-		if err := fr.CheckMissing(f.Columns()); err != nil {
-			return err
-		}
-		des, _, err := f.Build(fr)
-		if err != nil {
-			return err
-		}
-		if k == 0 {
-			first = fr
-			if err := fam.suits(des); err != nil {
-				return err
-			}
-			if r := des.Recipe(); len(r.Scales) > 0 || len(r.Groups) > 0 || len(r.ResponseLevels) > 0 || hasCategorical(r) {
-				return errorf("streamed data (--batch-size, or data larger than --memory) take numeric predictors for now: categorical variables, group-level terms, scale() and a categorical response need the data in memory")
-			}
-		}
+	var rec *formula.Recipe // merged, when the coding depends on the data
+	recRows := 0
+	stats := func(des *formula.Design, fr *data.Frame) error {
 		if _, err := fam.likelihood(m, des, fr); err != nil {
 			return err
 		}
@@ -123,11 +113,63 @@ func (m *Model) Stream(t data.Chunked) (*Stream, error) {
 			ys.add([]float64{st.meanY}, []float64{st.sdY * st.sdY * (n - 1)}, n)
 		}
 		return nil
+	}
+	err = t.Scan(func(k int, fr *data.Frame) error {
+		if err := fr.CheckMissing(f.Columns()); err != nil {
+			return err
+		}
+		des, _, err := f.BuildPart(fr)
+		if err != nil {
+			return err
+		}
+		r := des.Recipe()
+		if k == 0 {
+			first = fr
+			if err := fam.suits(des); err != nil {
+				return err
+			}
+			if len(r.Groups) > 0 || len(r.ResponseLevels) > 0 {
+				return errorf("streamed data (--batch-size, or data larger than --memory) take no group-level terms or categorical response: fit those with the data in memory")
+			}
+			if len(r.Scales) > 0 || hasCategorical(r) {
+				rec, recRows = r, fr.Rows
+			}
+			if rec != nil {
+				return nil
+			}
+		} else if rec != nil || hasCategorical(r) {
+			if rec == nil {
+				return errorf("column kinds changed within the file: a variable that the first chunk read as numbers holds text later on; mark it categorical (--categorical)")
+			}
+			if rec, err = formula.MergeRecipes(rec, r, recRows, fr.Rows); err != nil {
+				return err
+			}
+			recRows += fr.Rows
+			return nil
+		}
+		return stats(des, fr)
 	})
 	if err != nil {
 		return nil, err
 	}
-	st := &designStats{}
+	if rec != nil {
+		// The second pass: the design's statistics under the whole data's
+		// coding, and the likelihood's checks.
+		for k := 0; k < t.NumChunks(); k++ {
+			fr, err := t.ReadChunks([]int{k})
+			if err != nil {
+				return nil, err
+			}
+			des, err := rec.Build(fr)
+			if err != nil {
+				return nil, err
+			}
+			if err := stats(des, fr); err != nil {
+				return nil, err
+			}
+		}
+	}
+	st := &designStats{recipe: rec}
 	if ys.mean != nil {
 		st.meanY, st.sdY, st.haveY = ys.mean[0], ys.sd()[0], true
 	}
@@ -139,7 +181,7 @@ func (m *Model) Stream(t data.Chunked) (*Stream, error) {
 		return nil, err
 	}
 	b.Source = t.Source()
-	return &Stream{Built: b, data: t, f: f, rows: t.Rows(), centers: b.centers}, nil
+	return &Stream{Built: b, data: t, f: f, recipe: rec, rows: t.Rows(), centers: b.centers}, nil
 }
 
 func hasCategorical(r *formula.Recipe) bool {
@@ -167,7 +209,12 @@ func (s *Stream) Read(ks []int) (*stream.Block, error) {
 	if err != nil {
 		return nil, err
 	}
-	des, _, err := s.f.Build(fr)
+	var des *formula.Design
+	if s.recipe != nil {
+		des, err = s.recipe.Build(fr)
+	} else {
+		des, _, err = s.f.Build(fr)
+	}
 	if err != nil {
 		return nil, err
 	}

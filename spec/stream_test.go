@@ -81,3 +81,90 @@ func TestStreamMatchesInMemory(t *testing.T) {
 	}
 	t.Logf("%d epochs, %d rows; %s", out.Epochs, out.Rows, out.EstimatorName)
 }
+
+// A formula whose coding depends on the whole data (a categorical
+// variable with a level that only the second half has, factor() of a
+// number, scale() of a column constant in the first chunk) streams with
+// the in-memory model's names, recipe, priors and centers, and fits as the
+// in-memory model does.
+func TestStreamCategoricalAndScale(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var b strings.Builder
+	b.WriteString("y,g,k,z\n")
+	const n = 20000
+	effect := map[string]float64{"a": 0, "b": 0.5, "c": -0.5, "d": 1, "e": 2}
+	for i := 0; i < n; i++ {
+		g := string(rune('a' + r.IntN(4)))
+		if i >= n/2 && r.IntN(20) == 0 {
+			g = "e" // only in the second half
+		}
+		k := float64(2 * (1 + r.IntN(3)))
+		z := 5.0
+		if i >= 2000 {
+			z = 5 + r.NormFloat64()
+		}
+		y := 1 + effect[g] + 0.3*k + 0.8*(z-5) + r.NormFloat64()
+		b.WriteString(strconv.FormatFloat(y, 'g', 8, 64) + "," + g + "," + strconv.FormatFloat(k, 'g', -1, 64) + "," + strconv.FormatFloat(z, 'g', 8, 64) + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "c.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Model{Formula: "y ~ g + factor(k) + scale(z)", Family: "gaussian"}
+	fr, err := data.ReadFile(path, data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := m.Build(fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := data.OpenCSV(path, data.Options{ChunkBytes: 20000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	st, err := m.Stream(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.Names, mem.Names) || st.NumChunks() < 5 {
+		t.Fatalf("names %v (in memory %v), %d chunks", st.Names, mem.Names, st.NumChunks())
+	}
+	rs, rm := st.Spec.Recipe, mem.Spec.Recipe
+	for i, v := range rm.Variables {
+		if !slices.Equal(rs.Variables[i].Levels, v.Levels) {
+			t.Errorf("%s: levels %v, in memory %v", v.Expr, rs.Variables[i].Levels, v.Levels)
+		}
+	}
+	if s, w := rs.Scales[0], rm.Scales[0]; math.Abs(s.Center-w.Center) > 1e-12 || math.Abs(s.SD/w.SD-1) > 1e-12 {
+		t.Errorf("scale %+v, in memory %+v", s, w)
+	}
+	for i, p := range mem.Priors {
+		if st.Priors[i] != p {
+			t.Errorf("prior %v, in memory %v", st.Priors[i], p)
+		}
+	}
+	for j, c := range mem.Spec.Centers {
+		if math.Abs(st.Spec.Centers[j]-c) > 1e-12*(1+math.Abs(c)) {
+			t.Errorf("center %d: %v, in memory %v", j, st.Spec.Centers[j], c)
+		}
+	}
+	ref, _, err := mem.Fit(context.Background(), govi.RunOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, out, err := st.Fit(context.Background(), govi.RunOptions{Seed: 1, BatchSize: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Fit.Converged() {
+		t.Fatalf("streamed fit: %s", out.Fit.Message)
+	}
+	for j, p := range ref.Params {
+		q := got.Params[j]
+		if z := math.Abs(q.Mean-p.Mean) / p.SD; z > 0.1 || math.Abs(q.SD/p.SD-1) > 0.05 {
+			t.Errorf("%s: streamed %.4g (%.3g), in memory %.4g (%.3g)", p.Name, q.Mean, q.SD, p.Mean, p.SD)
+		}
+	}
+}
