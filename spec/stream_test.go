@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,5 +167,49 @@ func TestStreamCategoricalAndScale(t *testing.T) {
 		if z := math.Abs(q.Mean-p.Mean) / p.SD; z > 0.1 || math.Abs(q.SD/p.SD-1) > 0.05 {
 			t.Errorf("%s: streamed %.4g (%.3g), in memory %.4g (%.3g)", p.Name, q.Mean, q.SD, p.Mean, p.SD)
 		}
+	}
+}
+
+// The same seed gives the same streamed fit at GOMAXPROCS 1 and 2.
+func TestStreamReproducible(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var b strings.Builder
+	b.WriteString("y,x1,x2\n")
+	for i := 0; i < 8000; i++ {
+		x1, x2 := r.NormFloat64(), r.NormFloat64()
+		y := 0
+		if r.Float64() < 1/(1+math.Exp(-(0.5+x1-0.5*x2))) {
+			y = 1
+		}
+		b.WriteString(strconv.Itoa(y) + "," + strconv.FormatFloat(x1, 'g', 8, 64) + "," + strconv.FormatFloat(x2, 'g', 8, 64) + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "b.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Model{Formula: "y ~ x1 + x2", Family: "bernoulli"}
+	var means [2][]float64
+	for k, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		tab, err := data.OpenCSV(path, data.Options{ChunkBytes: 20000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := m.Stream(tab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fit, _, err := st.Fit(context.Background(), govi.RunOptions{Seed: 3, BatchSize: 1000, Draws: 200})
+		tab.Close()
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range fit.Params {
+			means[k] = append(means[k], p.Mean, p.SD)
+		}
+	}
+	if !slices.Equal(means[0], means[1]) {
+		t.Errorf("streamed fit differs at GOMAXPROCS 1 and 2:\n%v\n%v", means[0], means[1])
 	}
 }
