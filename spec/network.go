@@ -389,6 +389,9 @@ func (b *BuiltNetwork) Fit(ctx context.Context, s NetworkSettings) (*NetworkFit,
 	if err != nil && !interrupted {
 		return nil, err
 	}
+	if interrupted {
+		res.Stopped = "canceled"
+	}
 	return &NetworkFit{BuiltNetwork: b, Q: q, Estimator: name, Settings: s, Train: res, Interrupted: interrupted}, nil
 }
 
