@@ -468,9 +468,16 @@ func priorLine(p PriorInfo) string {
 // WriteELBOCSV writes the ELBO trace as CSV with the header
 // "iteration,elbo" and iterations numbered from 1. Numbers use the same
 // format as WriteDrawsCSV.
-func WriteELBOCSV(w io.Writer, trace []float64) error {
+func WriteELBOCSV(w io.Writer, trace []float64) error { return writeTraceCSV(w, trace, "iteration") }
+
+// WriteEpochCSV writes a per-epoch ELBO trace (a network's training) as
+// WriteELBOCSV does, with the header "epoch,elbo".
+func WriteEpochCSV(w io.Writer, trace []float64) error { return writeTraceCSV(w, trace, "epoch") }
+
+// writeTraceCSV is WriteELBOCSV with unit naming the first column.
+func writeTraceCSV(w io.Writer, trace []float64, unit string) error {
 	bw := bufio.NewWriter(w)
-	bw.WriteString("iteration,elbo\n")
+	bw.WriteString(unit + ",elbo\n")
 	var buf []byte
 	for i, v := range trace {
 		buf = strconv.AppendInt(buf[:0], int64(i+1), 10)

@@ -167,20 +167,3 @@ func WriteNetworkJSON(w io.Writer, f *NetworkFit) error {
 	_, err = w.Write(append(b, '\n'))
 	return err
 }
-
-// WriteEpochCSV writes a per-epoch ELBO trace as CSV with the header
-// "epoch,elbo", epochs numbered from 1.
-func WriteEpochCSV(w io.Writer, trace []float64) error {
-	var b strings.Builder
-	b.WriteString("epoch,elbo\n")
-	var buf []byte
-	for i, v := range trace {
-		buf = strconv.AppendInt(buf[:0], int64(i+1), 10)
-		buf = append(buf, ',')
-		buf = appendNumber(buf, v)
-		buf = append(buf, '\n')
-		b.Write(buf)
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}

@@ -53,33 +53,7 @@ func TestStreamMatchesInMemory(t *testing.T) {
 	if !slices.Equal(st.Names, mem.Names) || st.NumRows() != 30000 || st.NumChunks() < 2 {
 		t.Fatalf("names %v rows %d chunks %d", st.Names, st.NumRows(), st.NumChunks())
 	}
-	for i, p := range mem.Priors {
-		if st.Priors[i] != p {
-			t.Errorf("prior %v, in memory %v", st.Priors[i], p)
-		}
-	}
-	for j, c := range mem.Spec.Centers {
-		if math.Abs(st.Spec.Centers[j]-c) > 1e-12*(1+math.Abs(c)) {
-			t.Errorf("center %d: %v, in memory %v", j, st.Spec.Centers[j], c)
-		}
-	}
-	ref, _, err := mem.Fit(context.Background(), govi.RunOptions{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, out, err := st.Fit(context.Background(), govi.RunOptions{Seed: 1, BatchSize: 2000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !out.Fit.Converged() {
-		t.Fatalf("streamed fit: %s", out.Fit.Message)
-	}
-	for j, p := range ref.Params {
-		q := got.Params[j]
-		if z := math.Abs(q.Mean-p.Mean) / p.SD; z > 0.1 || math.Abs(q.SD/p.SD-1) > 0.05 {
-			t.Errorf("%s: streamed %.4g (%.3g), in memory %.4g (%.3g)", p.Name, q.Mean, q.SD, p.Mean, p.SD)
-		}
-	}
+	out := sameModelAndFit(t, mem, st)
 	t.Logf("%d epochs, %d rows; %s", out.Epochs, out.Rows, out.EstimatorName)
 }
 
@@ -141,33 +115,7 @@ func TestStreamCategoricalAndScale(t *testing.T) {
 	if s, w := rs.Scales[0], rm.Scales[0]; math.Abs(s.Center-w.Center) > 1e-12 || math.Abs(s.SD/w.SD-1) > 1e-12 {
 		t.Errorf("scale %+v, in memory %+v", s, w)
 	}
-	for i, p := range mem.Priors {
-		if st.Priors[i] != p {
-			t.Errorf("prior %v, in memory %v", st.Priors[i], p)
-		}
-	}
-	for j, c := range mem.Spec.Centers {
-		if math.Abs(st.Spec.Centers[j]-c) > 1e-12*(1+math.Abs(c)) {
-			t.Errorf("center %d: %v, in memory %v", j, st.Spec.Centers[j], c)
-		}
-	}
-	ref, _, err := mem.Fit(context.Background(), govi.RunOptions{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, out, err := st.Fit(context.Background(), govi.RunOptions{Seed: 1, BatchSize: 2000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !out.Fit.Converged() {
-		t.Fatalf("streamed fit: %s", out.Fit.Message)
-	}
-	for j, p := range ref.Params {
-		q := got.Params[j]
-		if z := math.Abs(q.Mean-p.Mean) / p.SD; z > 0.1 || math.Abs(q.SD/p.SD-1) > 0.05 {
-			t.Errorf("%s: streamed %.4g (%.3g), in memory %.4g (%.3g)", p.Name, q.Mean, q.SD, p.Mean, p.SD)
-		}
-	}
+	sameModelAndFit(t, mem, st)
 }
 
 // The same seed gives the same streamed fit at GOMAXPROCS 1 and 2.
@@ -212,4 +160,39 @@ func TestStreamReproducible(t *testing.T) {
 	if !slices.Equal(means[0], means[1]) {
 		t.Errorf("streamed fit differs at GOMAXPROCS 1 and 2:\n%v\n%v", means[0], means[1])
 	}
+}
+
+// sameModelAndFit checks that a streamed model has the in-memory model's
+// priors and centers, and that its minibatch fit matches the in-memory fit
+// within 0.1 posterior sd in every mean and 5% in every sd.
+func sameModelAndFit(t *testing.T, mem *Built, st *Stream) *govi.Outcome {
+	t.Helper()
+	for i, p := range mem.Priors {
+		if st.Priors[i] != p {
+			t.Errorf("prior %v, in memory %v", st.Priors[i], p)
+		}
+	}
+	for j, c := range mem.Spec.Centers {
+		if math.Abs(st.Spec.Centers[j]-c) > 1e-12*(1+math.Abs(c)) {
+			t.Errorf("center %d: %v, in memory %v", j, st.Spec.Centers[j], c)
+		}
+	}
+	ref, _, err := mem.Fit(context.Background(), govi.RunOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, out, err := st.Fit(context.Background(), govi.RunOptions{Seed: 1, BatchSize: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Fit.Converged() {
+		t.Fatalf("streamed fit: %s", out.Fit.Message)
+	}
+	for j, p := range ref.Params {
+		q := got.Params[j]
+		if z := math.Abs(q.Mean-p.Mean) / p.SD; z > 0.1 || math.Abs(q.SD/p.SD-1) > 0.05 {
+			t.Errorf("%s: streamed %.4g (%.3g), in memory %.4g (%.3g)", p.Name, q.Mean, q.SD, p.Mean, p.SD)
+		}
+	}
+	return out
 }

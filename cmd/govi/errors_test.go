@@ -14,6 +14,27 @@ import (
 	"github.com/govi-dev/govi/spec"
 )
 
+// badInput runs govi with args and checks that it fails with the exit code
+// and the messages, writes nothing on stdout and leaves no out.
+func badInput(t *testing.T, args []string, out string, code int, want []string) {
+	t.Helper()
+	r := runBinary(t, args...)
+	if r.code != code {
+		t.Errorf("exit %d, want %d: %v", r.code, code, r)
+	}
+	for _, w := range want {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr lacks %q: %v", w, r)
+		}
+	}
+	if r.stdout != "" {
+		t.Errorf("output on stdout after an error: %q", r.stdout)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s exists after an error", out)
+	}
+}
+
 // Every bad input gets its message and exit code, and leaves no output
 // files.
 func TestBadInputs(t *testing.T) {
@@ -71,21 +92,7 @@ func TestBadInputs(t *testing.T) {
 			if !strings.Contains(strings.Join(args, " "), "--out") {
 				args = append(args, "--out", out)
 			}
-			r := runBinary(t, args...)
-			if r.code != c.code {
-				t.Errorf("exit %d, want %d: %v", r.code, c.code, r)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr lacks %q: %v", w, r)
-				}
-			}
-			if r.stdout != "" {
-				t.Errorf("output on stdout after an error: %q", r.stdout)
-			}
-			if _, err := os.Stat(out); !os.IsNotExist(err) {
-				t.Errorf("%s exists after an error", out)
-			}
+			badInput(t, args, out, c.code, c.want)
 		})
 	}
 	// No stray files next to the data either.

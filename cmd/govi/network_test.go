@@ -258,21 +258,7 @@ func TestNetworkBadInputs(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			r := runBinary(t, append(c.args, "--out", out)...)
-			if r.code != c.code {
-				t.Errorf("exit %d, want %d: %v", r.code, c.code, r)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr lacks %q: %v", w, r)
-				}
-			}
-			if r.stdout != "" {
-				t.Errorf("output on stdout after an error: %q", r.stdout)
-			}
-			if _, err := os.Stat(out); !os.IsNotExist(err) {
-				t.Errorf("%s exists after an error", out)
-			}
+			badInput(t, append(c.args, "--out", out), out, c.code, c.want)
 		})
 	}
 }
