@@ -13,15 +13,6 @@ import (
 	"github.com/govi-dev/govi/data"
 )
 
-func frameOf(t *testing.T, csv string) *data.Frame {
-	t.Helper()
-	fr, err := data.ReadCSV(strings.NewReader(csv), "t.csv", data.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fr
-}
-
 // BuildNetwork codes text responses as classes, refuses what a network
 // does not take, and a saved network predicts as the one in memory.
 func TestBuildNetwork(t *testing.T) {
@@ -31,7 +22,10 @@ func TestBuildNetwork(t *testing.T) {
 		y := []string{"lo", "mid", "hi"}[i%3]
 		b.WriteString(strings.Join([]string{itoa(i % 7), itoa(i % 3 * 2), []string{"a", "b"}[i%2], y}, ",") + "\n")
 	}
-	fr := frameOf(t, b.String())
+	fr, err := data.ReadCSV(strings.NewReader(b.String()), "t.csv", data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := &Model{Formula: "y ~ x + z", Family: "categorical", Network: &Network{Hidden: []int{3}}}
 	built, err := m.BuildNetwork(fr, 0)
 	if err != nil {

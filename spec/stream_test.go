@@ -28,28 +28,7 @@ func TestStreamMatchesInMemory(t *testing.T) {
 		y := 1 + 0.5*x1 - 0.25*x2 + 2*r.NormFloat64()
 		b.WriteString(strconv.FormatFloat(y, 'g', 8, 64) + "," + strconv.FormatFloat(x1, 'g', 8, 64) + "," + strconv.FormatFloat(x2, 'g', 8, 64) + "\n")
 	}
-	path := filepath.Join(t.TempDir(), "g.csv")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m := &Model{Formula: "y ~ x1 + x2", Family: "gaussian"}
-	fr, err := data.ReadFile(path, data.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem, err := m.Build(fr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := data.OpenCSV(path, data.Options{ChunkBytes: 30000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tab.Close()
-	st, err := m.Stream(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mem, st := buildBoth(t, &Model{Formula: "y ~ x1 + x2", Family: "gaussian"}, b.String(), 30000)
 	if !slices.Equal(st.Names, mem.Names) || st.NumRows() != 30000 || st.NumChunks() < 2 {
 		t.Fatalf("names %v rows %d chunks %d", st.Names, st.NumRows(), st.NumChunks())
 	}
@@ -81,28 +60,7 @@ func TestStreamCategoricalAndScale(t *testing.T) {
 		y := 1 + effect[g] + 0.3*k + 0.8*(z-5) + r.NormFloat64()
 		b.WriteString(strconv.FormatFloat(y, 'g', 8, 64) + "," + g + "," + strconv.FormatFloat(k, 'g', -1, 64) + "," + strconv.FormatFloat(z, 'g', 8, 64) + "\n")
 	}
-	path := filepath.Join(t.TempDir(), "c.csv")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m := &Model{Formula: "y ~ g + factor(k) + scale(z)", Family: "gaussian"}
-	fr, err := data.ReadFile(path, data.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem, err := m.Build(fr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := data.OpenCSV(path, data.Options{ChunkBytes: 20000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tab.Close()
-	st, err := m.Stream(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mem, st := buildBoth(t, &Model{Formula: "y ~ g + factor(k) + scale(z)", Family: "gaussian"}, b.String(), 20000)
 	if !slices.Equal(st.Names, mem.Names) || st.NumChunks() < 5 {
 		t.Fatalf("names %v (in memory %v), %d chunks", st.Names, mem.Names, st.NumChunks())
 	}
@@ -195,4 +153,32 @@ func sameModelAndFit(t *testing.T, mem *Built, st *Stream) *govi.Outcome {
 		}
 	}
 	return out
+}
+
+// buildBoth writes the CSV text to a file and returns m built on it in
+// memory and streamed from it in chunks of about chunkBytes.
+func buildBoth(t *testing.T, m *Model, csv string, chunkBytes int) (*Built, *Stream) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "d.csv")
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fr, err := data.ReadFile(path, data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := m.Build(fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := data.OpenCSV(path, data.Options{ChunkBytes: chunkBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tab.Close() })
+	st, err := m.Stream(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mem, st
 }
