@@ -39,7 +39,8 @@ say() { printf '%s\n' "$*"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # timed NAME CMD...: runs CMD under /usr/bin/time -v with stdout and
-# stderr in $tmp/NAME.out and $tmp/NAME.err; sets rc, wall (s), rss (MB).
+# stderr in $tmp/NAME.out and $tmp/NAME.err; sets rc, wall (s), rss (MB)
+# and cpu (the CPU it got, "%": 200% is both cores throughout).
 timed() {
 	local name=$1
 	shift
@@ -47,6 +48,7 @@ timed() {
 	/usr/bin/time -v -o "$tmp/$name.time" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" || rc=$?
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = 60 * s + p[i]; print s}' "$tmp/$name.time")
 	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$tmp/$name.time")
+	cpu=$(awk -F': ' '/Percent of CPU/ {print $2}' "$tmp/$name.time")
 }
 
 # fitsecs DIR: the fit phase's seconds in DIR/summary.json.
@@ -73,7 +75,7 @@ for approx in meanfield fullrank; do
 	timed "e2e-$approx" "$govi" fit --data "$tmp/l100k.csv" --formula "y ~ ." --family bernoulli --approx "$approx" --quiet --out "$tmp/e2e-$approx"
 	[[ $rc == 0 ]] || { cat "$tmp/e2e-$approx.err"; exit 1; }
 	s=$tmp/e2e-$approx/summary.json
-	say "$approx: wall ${wall} s, fit alone $(fitsecs "$tmp/e2e-$approx") s, peak RSS ${rss} MB, draws $(jq .draws "$s"), phases $(phases "$s"), verdict $(jq -r .diagnostics.verdict "$s"); load $(load)"
+	say "$approx: wall ${wall} s (CPU $cpu), fit alone $(fitsecs "$tmp/e2e-$approx") s, peak RSS ${rss} MB, draws $(jq .draws "$s"), phases $(phases "$s"), verdict $(jq -r .diagnostics.verdict "$s"); load $(load)"
 done
 rm -f "$tmp/l100k.csv"
 say
@@ -91,7 +93,7 @@ say "files: CSV $(du -m "$tmp/big.csv" | cut -f1) MB, Parquet $(du -m "$tmp/big.
 # faster read), with the same seed and number of draws.
 timed ref "$govi" fit --data "$tmp/big.parquet" --formula "$f10" --family bernoulli --memory 1T --draws 250 --quiet --out "$tmp/ref"
 [[ $rc == 0 ]] || { cat "$tmp/ref.err"; exit 1; }
-say "in memory (reference): wall ${wall} s, fit $(fitsecs "$tmp/ref") s, peak RSS ${rss} MB; load $(load)"
+say "in memory (reference): wall ${wall} s (CPU $cpu), fit $(fitsecs "$tmp/ref") s, peak RSS ${rss} MB; load $(load)"
 for fmt in csv parquet; do
 	timed "s-$fmt" "$govi" fit --data "$tmp/big.$fmt" --formula "$f10" --family bernoulli --batch-size "$batch" --draws 250 --out "$tmp/s-$fmt"
 	[[ $rc == 0 ]] || { cat "$tmp/s-$fmt.err"; exit 1; }
@@ -102,7 +104,7 @@ for fmt in csv parquet; do
 	acc=$(jq -r -s '(.[1].parameters | map({(.name): .}) | add) as $ref | .[0].parameters
 		| map($ref[.name] as $r | {z: ((.mean - $r.mean) / $r.sd | fabs), r: ((.sd / $r.sd) - 1 | fabs)})
 		| "max |Δmean|/sd \(map(.z) | max * 1000 | round / 1000), max |sd ratio − 1| \(map(.r) | max * 1000 | round / 1000)"' "$s" "$tmp/ref/summary.json")
-	say "$fmt: wall ${wall} s, fit $fit s, peak RSS ${rss} MB, $(jq -r .stop "$s") after $(jq .iterations "$s") batches ($epochs epochs), $rate rows/s; $acc; phases $(phases "$s"); load $(load)"
+	say "$fmt: wall ${wall} s (CPU $cpu), fit $fit s, peak RSS ${rss} MB, $(jq -r .stop "$s") after $(jq .iterations "$s") batches ($epochs epochs), $rate rows/s; $acc; phases $(phases "$s"); load $(load)"
 done
 rm -f "$tmp/big.csv" "$tmp/big.parquet"
 rm -rf "$tmp/ref" "$tmp/s-csv" "$tmp/s-parquet"
@@ -110,7 +112,7 @@ say
 
 say "## 4. Rows/s of the streamed fit at GOMAXPROCS 1 and 2 (1,000,000 rows, 3 epochs, best of 3 alternating runs; target ≥ 1.8×)"
 "$synth" -rows 1000000 -cols 10 -format parquet -out "$tmp/m.parquet" >/dev/null
-declare -A best all
+declare -A best all pct
 for rep in 1 2 3; do
 	for p in 1 2; do
 		rm -rf "$tmp/p$p"
@@ -119,9 +121,10 @@ for rep in 1 2 3; do
 		f=$(fitsecs "$tmp/p$p")
 		r=$(jq -r --argjson b "$batch" --argjson f "$f" '.iterations * $b / $f | round' "$tmp/p$p/summary.json")
 		all[$p]="${all[$p]:-} $r"
+		pct[$p]=$cpu
 		if ((r > ${best[$p]:-0})); then best[$p]=$r; fi
 	done
-	say "run $rep: GOMAXPROCS 1 $(echo "${all[1]}" | awk '{print $NF}') rows/s, GOMAXPROCS 2 $(echo "${all[2]}" | awk '{print $NF}') rows/s; load $(load)"
+	say "run $rep: GOMAXPROCS 1 $(echo "${all[1]}" | awk '{print $NF}') rows/s (CPU ${pct[1]}), GOMAXPROCS 2 $(echo "${all[2]}" | awk '{print $NF}') rows/s (CPU ${pct[2]}); load $(load)"
 done
 say "best: GOMAXPROCS 1 ${best[1]} rows/s, GOMAXPROCS 2 ${best[2]} rows/s; ratio $(awk -v a="${best[1]}" -v b="${best[2]}" 'BEGIN {printf "%.2f", b / a}')"
 say
