@@ -38,6 +38,34 @@ synth=$tmp/synth
 say() { printf '%s\n' "$*"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# spin: the CPU a program spinning on two goroutines for about a second
+# gets ("200%" when both cores are free): what the machine, shared with
+# others, gives a two-core run at the moment.
+mkdir "$tmp/spin"
+cat >"$tmp/spin/main.go" <<'EOF'
+package main
+
+import "sync"
+
+func main() {
+	var wg sync.WaitGroup
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := 0.0
+			for i := 0; i < 1e9; i++ {
+				x += 1e-9
+			}
+			_ = x
+		}()
+	}
+	wg.Wait()
+}
+EOF
+(cd "$tmp/spin" && go mod init spin >/dev/null 2>&1 && go build -o spin .)
+spin() { /usr/bin/time -f %P "$tmp/spin/spin" 2>&1; }
+
 # timed NAME CMD...: runs CMD under /usr/bin/time -v with stdout and
 # stderr in $tmp/NAME.out and $tmp/NAME.err; sets rc, wall (s), rss (MB)
 # and cpu (the CPU it got, "%": 200% is both cores throughout).
@@ -58,7 +86,7 @@ phases() { jq -c '[.phases[] | {(.name): (.seconds * 100 | round / 100)}] | add'
 
 say "# govi scale measurements"
 say "date: $(date -u +%FT%TZ)  host: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo)  load at start: $(load)"
-say "go: $(go version | cut -d' ' -f3)  commit: $(git rev-parse --short HEAD)"
+say "go: $(go version | cut -d' ' -f3)  commit: $(git rev-parse --short HEAD)  two-core spin gets: $(spin)"
 say
 
 say "## 1. Numeric CSV parsing (BenchmarkReadNumericCSV, 20000 × 101, target ≥ 200 MB/s)"
@@ -126,6 +154,7 @@ for rep in 1 2 3; do
 	done
 	say "run $rep: GOMAXPROCS 1 $(echo "${all[1]}" | awk '{print $NF}') rows/s (CPU ${pct[1]}), GOMAXPROCS 2 $(echo "${all[2]}" | awk '{print $NF}') rows/s (CPU ${pct[2]}); load $(load)"
 done
+say "two-core spin gets: $(spin)"
 say "best: GOMAXPROCS 1 ${best[1]} rows/s, GOMAXPROCS 2 ${best[2]} rows/s; ratio $(awk -v a="${best[1]}" -v b="${best[2]}" 'BEGIN {printf "%.2f", b / a}')"
 say
 
@@ -141,4 +170,4 @@ for fmt in csv parquet; do
 	rm -f "$tmp/bad.$fmt"
 done
 say
-say "load at end: $(load)"
+say "load at end: $(load)  two-core spin gets: $(spin)"
