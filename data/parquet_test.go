@@ -11,6 +11,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // pqRow is a row of the test file: every supported type, optional
@@ -22,10 +23,11 @@ type pqRow struct {
 	M   int64    `parquet:"m"`
 	F   float32  `parquet:"f"`
 	B   bool     `parquet:"b"`
-	G   string   `parquet:"g"`
+	G   string   `parquet:"g,dict"`
 	H   *string  `parquet:"h,optional"`
 	U   uint32   `parquet:"u,uint(32)"`
 	Dec int64    `parquet:"dec,decimal(2:10)"`
+	D   float64  `parquet:"d,dict"`
 }
 
 // writeParquet writes rows to a file in dir in row groups of group rows.
@@ -60,7 +62,7 @@ func pqRows(n int) []pqRow {
 		x := float64(i) / 4
 		h := "h" + strconv.Itoa(i%3)
 		rows[i] = pqRow{Y: float64(i % 2), X: &x, N: int32(-i), M: int64(i) << 40, F: float32(i) + 0.5, B: i%3 == 0,
-			G: "g" + strconv.Itoa(i%4), H: &h, U: math.MaxUint32 - uint32(i), Dec: int64(100*i + 25)}
+			G: "g" + strconv.Itoa(i%4), H: &h, U: math.MaxUint32 - uint32(i), Dec: int64(100*i + 25), D: float64(i % 3)}
 		if i%5 == 3 {
 			rows[i].X = nil
 		}
@@ -72,7 +74,8 @@ func pqRows(n int) []pqRow {
 }
 
 // Every supported type reads as its value, nulls as missing values, rows
-// numbered as CSV lines; the chunks give the whole file's rows.
+// numbered as CSV lines; the chunks give the whole file's rows, also when
+// they split row groups of dictionary-encoded columns.
 func TestParquetValues(t *testing.T) {
 	const n = 23
 	rows := pqRows(n)
@@ -84,7 +87,7 @@ func TestParquetValues(t *testing.T) {
 	if f.Rows != n || f.Source != path {
 		t.Fatalf("%d rows from %s", f.Rows, f.Source)
 	}
-	want := []string{"y", "x", "n", "m", "f", "b", "g", "h", "u", "dec"}
+	want := []string{"y", "x", "n", "m", "f", "b", "g", "h", "u", "dec", "d"}
 	if !slices.Equal(f.Names(), want) {
 		t.Fatalf("columns %v, want %v", f.Names(), want)
 	}
@@ -110,7 +113,7 @@ func TestParquetValues(t *testing.T) {
 			want float64
 		}{
 			{"y", r.Y}, {"x", x}, {"n", float64(r.N)}, {"m", float64(r.M)}, {"f", float64(r.F)},
-			{"b", b}, {"u", float64(r.U)}, {"dec", float64(r.Dec) / 100},
+			{"b", b}, {"u", float64(r.U)}, {"dec", float64(r.Dec) / 100}, {"d", r.D},
 		}
 		for _, c := range num {
 			col := f.Lookup(c.col)
@@ -132,6 +135,18 @@ func TestParquetValues(t *testing.T) {
 			t.Errorf("row %d: number %d, want %d", i, f.RowNumber(i), i+2)
 		}
 	}
+	// g and d are dictionary-encoded.
+	t0, err := OpenParquet(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range []int{6, 10} {
+		enc := t0.pf.Metadata().RowGroups[1].Columns[j].MetaData.Encoding
+		if !slices.Contains(enc, format.RLEDictionary) && !slices.Contains(enc, format.PlainDictionary) {
+			t.Errorf("column %s: encodings %v, want a dictionary", want[j], enc)
+		}
+	}
+	t0.Close()
 	// A missing value is reported by row number, as in a CSV file.
 	if err := f.CheckMissing([]string{"x"}); err == nil || !strings.Contains(err.Error(), `row 5 column "x"`) {
 		t.Errorf("CheckMissing: %v", err)
@@ -139,7 +154,7 @@ func TestParquetValues(t *testing.T) {
 
 	// In chunks of 2 to 3 rows (row groups of 5 split), in Scan and in
 	// any order afterwards.
-	for _, size := range []int{0, 8 * 10 * 2} {
+	for _, size := range []int{0, 8 * 11 * 2} {
 		tab, err := OpenParquet(path, Options{ChunkBytes: size})
 		if err != nil {
 			t.Fatal(err)
@@ -257,7 +272,7 @@ func TestParquetDropMissing(t *testing.T) {
 		if err := f.CheckMissing(nil); err != nil {
 			t.Errorf("columns %v: %v", cols, err)
 		}
-		tab, err := OpenParquet(path, Options{DropMissing: true, Columns: cols, ChunkBytes: 8 * 10})
+		tab, err := OpenParquet(path, Options{DropMissing: true, Columns: cols, ChunkBytes: 8 * 11})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -453,8 +468,8 @@ func TestParquetColumnErrors(t *testing.T) {
 func TestParquetMemoryEstimate(t *testing.T) {
 	path := writeParquet(t, t.TempDir(), "d.parquet", pqRows(40), 7)
 	got, err := MemoryEstimate(path)
-	// 8 numeric columns, 2 text columns.
-	if want := int64(2 * 40 * (8*8 + 2*16)); err != nil || got != want {
+	// 9 numeric columns, 2 text columns.
+	if want := int64(2 * 40 * (9*8 + 2*16)); err != nil || got != want {
 		t.Errorf("MemoryEstimate %d (%v), want %d", got, err, want)
 	}
 }
