@@ -650,8 +650,9 @@ func parquetHeader(path string) ([]string, error) {
 	return names, nil
 }
 
-// parquetMemory estimates the memory of reading a Parquet file: twice its
-// rows × columns × 8 bytes (16 for a text column's string headers).
+// parquetMemory estimates the memory of reading a Parquet file and
+// fitting it: memoryFactor times its rows × columns × 8 bytes (16 for a
+// text column's string headers).
 func parquetMemory(path string) (int64, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -669,7 +670,7 @@ func parquetMemory(path string) (int64, error) {
 			per += 8
 		}
 	}
-	return 2 * per * t.pf.NumRows(), nil
+	return memoryFactor * per * t.pf.NumRows(), nil
 }
 
 // isParquet reports whether path names a Parquet file (by its extension).

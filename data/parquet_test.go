@@ -469,7 +469,7 @@ func TestParquetMemoryEstimate(t *testing.T) {
 	path := writeParquet(t, t.TempDir(), "d.parquet", pqRows(40), 7)
 	got, err := MemoryEstimate(path)
 	// 9 numeric columns, 2 text columns.
-	if want := int64(2 * 40 * (9*8 + 2*16)); err != nil || got != want {
+	if want := int64(memoryFactor * 40 * (9*8 + 2*16)); err != nil || got != want {
 		t.Errorf("MemoryEstimate %d (%v), want %d", got, err, want)
 	}
 }
