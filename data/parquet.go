@@ -233,16 +233,7 @@ func (t *Parquet) Names() []string {
 // fn in file order; chunks left without rows by DropMissing are skipped.
 func (t *Parquet) Scan(fn func(k int, f *Frame) error) error {
 	if t.scanned {
-		for k := range t.chunks {
-			f, err := t.ReadChunks([]int{k})
-			if err != nil {
-				return err
-			}
-			if err := fn(k, f); err != nil {
-				return err
-			}
-		}
-		return nil
+		return rescan(t, fn)
 	}
 	var chunks []pqChunk
 	rows := 0

@@ -107,6 +107,20 @@ func OpenCSV(path string, opt Options) (*CSV, error) {
 // Source returns the file name.
 func (t *CSV) Source() string { return t.name }
 
+// rescan is Scan after the first one: the chunks again, in order.
+func rescan(t Chunked, fn func(k int, f *Frame) error) error {
+	for k := 0; k < t.NumChunks(); k++ {
+		f, err := t.ReadChunks([]int{k})
+		if err != nil {
+			return err
+		}
+		if err := fn(k, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Names returns the names of the columns read.
 func (t *CSV) Names() []string { return t.sp.names }
 
@@ -114,16 +128,7 @@ func (t *CSV) Names() []string { return t.sp.names }
 // in file order.
 func (t *CSV) Scan(fn func(k int, f *Frame) error) error {
 	if t.chunks != nil {
-		for k := range t.chunks {
-			f, err := t.ReadChunks([]int{k})
-			if err != nil {
-				return err
-			}
-			if err := fn(k, f); err != nil {
-				return err
-			}
-		}
-		return nil
+		return rescan(t, fn)
 	}
 	// The first chunk decides the kinds.
 	lax := *t.sp
