@@ -74,7 +74,7 @@ go run ./bench/govibench -out "$res/problems" -only "$only" -synth "$synth"
 	echo "nproc $(nproc)"
 	echo "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "go $(go version)"
-	echo "quick $quick seeds $seeds budget_min $budget big_sampling $big_sampling"
+	echo "settings quick=$quick seeds=$seeds budget_min=$budget big_sampling=$big_sampling bnn=$bnn"
 } >"$res/machine.txt"
 
 Rscript bench/run.R "$res" "$res/bin/govi" seeds="$seeds" chains=4 deadline="$deadline" big_sampling="$big_sampling" 2>&1 | tee -a "$res/run.log"
