@@ -286,7 +286,14 @@ func (rp *report) write(w *bytes.Buffer) {
 	}
 	p("\n")
 	for _, t := range misses {
-		p("   - missed on %s: govi max z %s and max |log r| %s against %s (%s) and %s (%s).\n", t.problem, f(t.goviZ, 3), f(t.goviSD, 3), f(t.stanZ, 3), t.stanZSys, f(t.stanSD, 3), t.stanSDSys)
+		p("   - missed on %s: govi's worst seed has max z %s and max |log r| %s, the best Stan runs %s (%s) and %s (%s)", t.problem, f(t.goviZ, 3), f(t.goviSD, 3), f(t.stanZ, 3), t.stanZSys, f(t.stanSD, 3), t.stanSDSys)
+		if c := rp.cells[t.problem][t.stanSDSys]; c != nil {
+			p("; %s's medians over its %d runs: max z %s, sd ratios %s–%s", t.stanSDSys, c.scored, f(c.maxZ, 3), f(c.minR, 2), f(c.maxR, 2))
+		}
+		if g := rp.cells[t.problem]["govi-default"]; g != nil {
+			p("; govi: sd ratios %s–%s, verdict %s", f(g.minR, 2), f(g.maxR, 2), counts(g.verdicts))
+		}
+		p(".\n")
 	}
 	// Target 2.
 	type speed struct {
@@ -518,7 +525,7 @@ func readKV(path string) map[string]string {
 // plot writes accuracy (median max z) against median end-to-end time.
 func (rp *report) plot(path string) error {
 	pl := plot.New()
-	pl.Title.Text = "govi against Stan: accuracy against time (one point per system and problem)"
+	pl.Title.Text = "Accuracy against time: one point per system and problem"
 	pl.X.Label.Text = "median end-to-end wall time, s (log)"
 	pl.Y.Label.Text = "median over seeds of max z = |mean − ref| / ref sd (log)"
 	pl.X.Scale, pl.Y.Scale = plot.LogScale{}, plot.LogScale{}
@@ -540,6 +547,7 @@ func (rp *report) plot(path string) error {
 		"rstan-sampling":     {draw.RingGlyph{}, [3]uint8{40, 40, 40}},
 	}
 	const floor = 1e-3 // a z below it is drawn at it (log axis)
+	top := floor
 	for _, s := range systems {
 		var xy plotter.XYs
 		for _, name := range rp.order {
@@ -548,6 +556,7 @@ func (rp *report) plot(path string) error {
 				continue
 			}
 			xy = append(xy, plotter.XY{X: c.e2e, Y: math.Max(c.maxZ, floor)})
+			top = math.Max(top, math.Min(c.maxZ, 1e6))
 		}
 		if len(xy) == 0 {
 			continue
@@ -564,6 +573,8 @@ func (rp *report) plot(path string) error {
 		pl.Legend.Add(s, sc)
 	}
 	pl.Add(plotter.NewGrid())
+	// Headroom above the points for the legend (top right).
+	pl.Y.Max = top * 100
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
