@@ -6,7 +6,7 @@
 # Usage: bench/run_all.sh [--quick] [--results DIR] [--seeds N] [--budget MIN]
 #                         [--no-big-sampling] [--no-bnn] [--no-install]
 #   --quick            1 seed, a handful of posteriors, the N = 1e4 regressions
-#                      (6 minutes here, under 15 when busy); the report goes to DIR only
+#                      (about 6 minutes on 2 cores); the report goes to DIR only
 #   --results DIR      raw results, problems and the report (default /tmp/govi-bench)
 #   --seeds N          seeds per VI method (default 5)
 #   --budget MIN       stop starting new fits after MIN minutes (default 90);
