@@ -1,0 +1,23 @@
+// radon_mn-radon_variable_intercept_centered, from its model.md.
+data {
+  int<lower=1> N;
+  int<lower=1> J;
+  int<lower=1, upper=J> county_idx[N];
+  vector[N] floor_measure;
+  vector[N] log_radon;
+}
+parameters {
+  vector[J] alpha;
+  real beta;
+  real mu_alpha;
+  real<lower=0> sigma_alpha;
+  real<lower=0> sigma_y;
+}
+model {
+  sigma_y ~ normal(0, 1);
+  sigma_alpha ~ normal(0, 1);
+  mu_alpha ~ normal(0, 10);
+  beta ~ normal(0, 10);
+  alpha ~ normal(mu_alpha, sigma_alpha);
+  log_radon ~ normal(alpha[county_idx] + beta * floor_measure, sigma_y);
+}
