@@ -286,8 +286,8 @@ func (rp *report) write(w *bytes.Buffer) {
 		}
 		return "missed"
 	}
-	p("1. **govi at least as accurate as every Stan VI run on every posterior: %s** on %d of %d problems with a reference ", verdict(len(misses) == 0 && scored > 0), pass, scored)
-	p("(%d strictly, without the Monte Carlo tolerance of %.2f in z and %.2f in |log sd ratio|; %d with no Stan VI run that finished). ", strict, tolZ, tolSD, noStan)
+	p("1. **govi at least as accurate as every Stan VI run on every posterior: %s**: met on %d of %d problems with a reference, missed on %d ", verdict(len(misses) == 0 && scored > 0), pass, scored, len(misses))
+	p("(met on %d strictly, without the Monte Carlo tolerance of %.2f in z and %.2f in |log sd ratio|; %d with no Stan VI run that finished). ", strict, tolZ, tolSD, noStan)
 	p("The test: govi's default fit, at its worst seed, against the best Stan VI run (meanfield or fullrank, any seed, errored runs excluded) separately for the largest z and for the largest |log sd ratio| over the parameters.")
 	if n := len(ts) - scored; n > 0 {
 		p(" %d problem(s) could not be scored (no reference or no govi fit).", n)
