@@ -208,39 +208,6 @@ func (t *table) writeCSV(path string) error {
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
 }
 
-func mapf(f func(float64) float64, x []float64) []float64 {
-	y := make([]float64, len(x))
-	for i, v := range x {
-		y[i] = f(v)
-	}
-	return y
-}
-
-func mul(a, b []float64) []float64 {
-	y := make([]float64, len(a))
-	for i := range a {
-		y[i] = a[i] * b[i]
-	}
-	return y
-}
-
-func centred(x []float64) []float64 {
-	m := 0.0
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
-	return mapf(func(v float64) float64 { return v - m }, x)
-}
-
-func indexed(base string, n int) []string {
-	s := make([]string, n)
-	for i := range s {
-		s[i] = fmt.Sprintf("%s[%d]", base, i+1)
-	}
-	return s
-}
-
 // flatGaussian are the priors of the ARM regressions: flat coefficients
 // and a flat sigma on (0, inf).
 var (
@@ -322,7 +289,7 @@ func build(name, stanDir string) (*Problem, error) {
 		y, s := vec("y"), vec("sigma")
 		t.add("y", y)
 		t.add("sigma", s)
-		t.add("school", mapf(func(float64) float64 { return 0 }, y))
+		t.add("school", posteriordb.Mapf(func(float64) float64 { return 0 }, y))
 		for i := range y {
 			t.cols[2][i] = float64(i + 1)
 		}
@@ -348,13 +315,13 @@ func build(name, stanDir string) (*Problem, error) {
 		hs, iq := vec("mom_hs"), vec("mom_iq")
 		gp, sp := []string{"Intercept ~ flat", "b ~ flat", "sigma ~ half_cauchy(0, 2.5)"}, map[string]string{"prior": "NULL", "prior_intercept": "NULL", "prior_aux": "cauchy(0, 2.5, autoscale = FALSE)"}
 		if name == "kidiq_with_mom_work-kidscore_interaction_c" {
-			hs, iq = centred(hs), centred(iq)
+			hs, iq = posteriordb.Centred(hs), posteriordb.Centred(iq)
 			gp, sp = flatGovi, flatRstanarm
 		}
 		t.add("kid_score", vec("kid_score"))
 		t.add("mom_hs", hs)
 		t.add("mom_iq", iq)
-		t.add("mom_hs_iq", mul(hs, iq))
+		t.add("mom_hs_iq", posteriordb.Mul(hs, iq))
 		glm("kid_score", []string{"mom_hs", "mom_iq", "mom_hs_iq"}, "gaussian", gp, sp, "")
 		p.Params = linear(ref.Names, []string{"Intercept", "mom_hs", "mom_iq", "mom_hs_iq", "sigma"})
 	case "kilpisjarvi_mod-kilpisjarvi":
@@ -372,11 +339,11 @@ func build(name, stanDir string) (*Problem, error) {
 		if name == "mesquite-logmesquite" {
 			f = math.Log
 		}
-		t.add("weight", mapf(f, vec("weight")))
+		t.add("weight", posteriordb.Mapf(f, vec("weight")))
 		for i, c := range cols {
 			v := vec(c)
 			if i < 5 {
-				v = mapf(f, v)
+				v = posteriordb.Mapf(f, v)
 			}
 			t.add(c, v)
 		}
@@ -388,7 +355,7 @@ func build(name, stanDir string) (*Problem, error) {
 		for i := range vol {
 			vol[i] = math.Log(d1[i] * d2[i] * ch[i])
 		}
-		t.add("log_weight", mapf(math.Log, vec("weight")))
+		t.add("log_weight", posteriordb.Mapf(math.Log, vec("weight")))
 		t.add("log_canopy_volume", vol)
 		glm("log_weight", []string{"log_canopy_volume"}, "gaussian", flatGovi, flatRstanarm, "")
 		p.Params = linear(ref.Names, []string{"Intercept", "log_canopy_volume", "sigma"})
@@ -399,16 +366,16 @@ func build(name, stanDir string) (*Problem, error) {
 		p.Params = linear(ref.Names, []string{"Intercept", "height", "sigma"})
 	case "earnings-logearn_interaction":
 		h, m := vec("height"), vec("male")
-		t.add("log_earn", mapf(math.Log, vec("earn")))
+		t.add("log_earn", posteriordb.Mapf(math.Log, vec("earn")))
 		t.add("height", h)
 		t.add("male", m)
-		t.add("height_male", mul(h, m))
+		t.add("height_male", posteriordb.Mul(h, m))
 		glm("log_earn", []string{"height", "male", "height_male"}, "gaussian", flatGovi, flatRstanarm, "")
 		p.Params = linear(ref.Names, []string{"Intercept", "height", "male", "height_male", "sigma"})
 	case "nes2000-nes":
 		age := vec("age_discrete")
 		dummy := func(k float64) []float64 {
-			return mapf(func(a float64) float64 {
+			return posteriordb.Mapf(func(a float64) float64 {
 				if a == k {
 					return 1
 				}
@@ -455,7 +422,7 @@ func build(name, stanDir string) (*Problem, error) {
 				c[i] = x[i][j]
 			}
 			cols = append(cols, fmt.Sprintf("X%d", j))
-			t.add(cols[j-1], centred(c))
+			t.add(cols[j-1], posteriordb.Centred(c))
 		}
 		glm("Y", cols, "gaussian", []string{"b ~ normal(0, 1)", "Intercept ~ student_t(3, 8, 10)", "sigma ~ half_student_t(3, 0, 10)"},
 			map[string]string{"prior": "normal(0, 1, autoscale = FALSE)", "prior_intercept": "student_t(3, 8, 10, autoscale = FALSE)", "prior_aux": "student_t(3, 0, 10, autoscale = FALSE)"}, "")
@@ -466,16 +433,16 @@ func build(name, stanDir string) (*Problem, error) {
 		glm("switched", []string{"dist"}, "bernoulli", []string{"Intercept ~ flat", "b ~ flat"}, map[string]string{"prior": "NULL", "prior_intercept": "NULL"}, "")
 		p.Params = linear(ref.Names, []string{"Intercept", "dist"})
 	case "wells_data-wells_dae_inter_model":
-		dist := mapf(func(x float64) float64 { return x / 100 }, centred(vec("dist")))
-		ars := centred(vec("arsenic"))
-		educ := mapf(func(x float64) float64 { return x / 4 }, centred(vec("educ")))
+		dist := posteriordb.Mapf(func(x float64) float64 { return x / 100 }, posteriordb.Centred(vec("dist")))
+		ars := posteriordb.Centred(vec("arsenic"))
+		educ := posteriordb.Mapf(func(x float64) float64 { return x / 4 }, posteriordb.Centred(vec("educ")))
 		t.add("switched", vec("switched"))
 		t.add("c_dist100", dist)
 		t.add("c_arsenic", ars)
 		t.add("c_educ4", educ)
-		t.add("da", mul(dist, ars))
-		t.add("de", mul(dist, educ))
-		t.add("ae", mul(ars, educ))
+		t.add("da", posteriordb.Mul(dist, ars))
+		t.add("de", posteriordb.Mul(dist, educ))
+		t.add("ae", posteriordb.Mul(ars, educ))
 		cols := t.names[1:]
 		glm("switched", cols, "bernoulli", []string{"Intercept ~ flat", "b ~ flat"}, map[string]string{"prior": "NULL", "prior_intercept": "NULL"}, "")
 		p.Params = linear(ref.Names, append([]string{"Intercept"}, cols...))
@@ -483,8 +450,8 @@ func build(name, stanDir string) (*Problem, error) {
 		yr := vec("year")
 		t.add("C", vec("C"))
 		t.add("year", yr)
-		t.add("year2", mul(yr, yr))
-		t.add("year3", mul(yr, mul(yr, yr)))
+		t.add("year2", posteriordb.Mul(yr, yr))
+		t.add("year3", posteriordb.Mul(yr, posteriordb.Mul(yr, yr)))
 		p.Govi = Govi{Formula: "C ~ year + year2 + year3", Family: "poisson", Priors: []string{"Intercept ~ flat", "b ~ flat"}}
 		p.Note = "govi's formula interface has no bounded uniform prior, so govi fits flat priors; the program's bounds (alpha in (-20, 20), betas in (-10, 10)) lie far outside the posterior mass (model.md), so the two posteriors agree"
 		p.Params = linear(ref.Names, []string{"Intercept", "year", "year2", "year3"})
@@ -515,7 +482,7 @@ func build(name, stanDir string) (*Problem, error) {
 		t.add("N", vec("N"))
 		t.add("x1", x1)
 		t.add("x2", x2)
-		t.add("x1x2", mul(x1, x2))
+		t.add("x1x2", posteriordb.Mul(x1, x2))
 		plate := make([]float64, len(x1))
 		for i := range plate {
 			plate[i] = float64(i + 1)

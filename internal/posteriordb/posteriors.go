@@ -202,8 +202,8 @@ func same(names ...string) []refParam {
 	return ps
 }
 
-// indexed returns base[1], …, base[n].
-func indexed(base string, n int) []string {
+// Indexed returns base[1], …, base[n].
+func Indexed(base string, n int) []string {
 	s := make([]string, n)
 	for i := range s {
 		s[i] = fmt.Sprintf("%s[%d]", base, i+1)
@@ -232,7 +232,8 @@ func ones(n int) []float64 {
 	return v
 }
 
-func mapf(f func(float64) float64, x []float64) []float64 {
+// Mapf returns f applied to every element of x.
+func Mapf(f func(float64) float64, x []float64) []float64 {
 	y := make([]float64, len(x))
 	for i, v := range x {
 		y[i] = f(v)
@@ -240,7 +241,8 @@ func mapf(f func(float64) float64, x []float64) []float64 {
 	return y
 }
 
-func mul(a, b []float64) []float64 {
+// Mul returns the elementwise product of a and b.
+func Mul(a, b []float64) []float64 {
 	y := make([]float64, len(a))
 	for i := range a {
 		y[i] = a[i] * b[i]
@@ -248,13 +250,14 @@ func mul(a, b []float64) []float64 {
 	return y
 }
 
-func centred(x []float64) []float64 {
+// Centred returns x minus its mean.
+func Centred(x []float64) []float64 {
 	m := 0.0
 	for _, v := range x {
 		m += v
 	}
 	m /= float64(len(x))
-	return mapf(func(v float64) float64 { return v - m }, x)
+	return Mapf(func(v float64) float64 { return v - m }, x)
 }
 
 // flat returns n nil priors (flat on R), spelled out for clarity.
@@ -336,7 +339,7 @@ func eightSchools(d data, centered bool) (*Posterior, error) {
 		return nil, err
 	}
 	var ps []refParam
-	for i, n := range indexed("theta", j) {
+	for i, n := range Indexed("theta", j) {
 		ps = append(ps, refParam{n, []string{"mu", fmt.Sprintf("r_school[%d,Intercept]", i+1)}})
 	}
 	ps = append(ps, refParam{"mu", nil}, refParam{"tau", []string{"sd_school__Intercept"}})
@@ -360,7 +363,7 @@ func kidscoreMomiq(d data) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gaussianRegression(v[0], x, indexed("beta", 2), flat(2), prior.HalfCauchy{Sigma: 2.5},
+	return gaussianRegression(v[0], x, Indexed("beta", 2), flat(2), prior.HalfCauchy{Sigma: 2.5},
 		"kid_score ~ normal(beta[1] + beta[2] mom_iq, sigma); beta flat, sigma ~ half-Cauchy(0, 2.5).")
 }
 
@@ -369,11 +372,11 @@ func kidscoreInteraction(d data) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, err := design(ones(len(v[0])), v[1], v[2], mul(v[1], v[2]))
+	x, err := design(ones(len(v[0])), v[1], v[2], Mul(v[1], v[2]))
 	if err != nil {
 		return nil, err
 	}
-	return gaussianRegression(v[0], x, indexed("beta", 4), flat(4), prior.HalfCauchy{Sigma: 2.5},
+	return gaussianRegression(v[0], x, Indexed("beta", 4), flat(4), prior.HalfCauchy{Sigma: 2.5},
 		"kid_score ~ normal(beta · (1, mom_hs, mom_iq, mom_hs·mom_iq), sigma); beta flat, sigma ~ half-Cauchy(0, 2.5).")
 }
 
@@ -382,12 +385,12 @@ func kidscoreInteractionC(d data) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	hs, iq := centred(v[1]), centred(v[2])
-	x, err := design(ones(len(v[0])), hs, iq, mul(hs, iq))
+	hs, iq := Centred(v[1]), Centred(v[2])
+	x, err := design(ones(len(v[0])), hs, iq, Mul(hs, iq))
 	if err != nil {
 		return nil, err
 	}
-	return gaussianRegression(v[0], x, indexed("beta", 4), flat(4), nil,
+	return gaussianRegression(v[0], x, Indexed("beta", 4), flat(4), nil,
 		"kid_score ~ normal(beta · (1, c_mom_hs, c_mom_iq, c_mom_hs·c_mom_iq), sigma) with centred covariates; beta flat, sigma flat on (0, inf).")
 }
 
@@ -420,7 +423,7 @@ func mesquite(d data, logged bool) (*Posterior, error) {
 	if logged {
 		// Every variable but group is logged.
 		for i := 0; i < 6; i++ {
-			v[i] = mapf(math.Log, v[i])
+			v[i] = Mapf(math.Log, v[i])
 		}
 		note = "log weight ~ normal(beta · (1, log diam1, log diam2, log canopy_height, log total_height, log density, group), sigma); beta flat, sigma flat on (0, inf)."
 	}
@@ -428,7 +431,7 @@ func mesquite(d data, logged bool) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gaussianRegression(v[0], x, indexed("beta", 7), flat(7), nil, note)
+	return gaussianRegression(v[0], x, Indexed("beta", 7), flat(7), nil, note)
 }
 
 func logmesquiteLogvolume(d data) (*Posterior, error) {
@@ -444,7 +447,7 @@ func logmesquiteLogvolume(d data) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gaussianRegression(mapf(math.Log, v[0]), x, indexed("beta", 2), flat(2), nil,
+	return gaussianRegression(Mapf(math.Log, v[0]), x, Indexed("beta", 2), flat(2), nil,
 		"log weight ~ normal(beta[1] + beta[2] log(diam1·diam2·canopy_height), sigma); beta flat, sigma flat on (0, inf).")
 }
 
@@ -457,7 +460,7 @@ func earnHeight(d data) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gaussianRegression(v[0], x, indexed("beta", 2), flat(2), nil,
+	return gaussianRegression(v[0], x, Indexed("beta", 2), flat(2), nil,
 		"earn ~ normal(beta[1] + beta[2] height, sigma) in dollars; beta flat, sigma flat on (0, inf).")
 }
 
@@ -466,11 +469,11 @@ func logearnInteraction(d data) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, err := design(ones(len(v[0])), v[1], v[2], mul(v[1], v[2]))
+	x, err := design(ones(len(v[0])), v[1], v[2], Mul(v[1], v[2]))
 	if err != nil {
 		return nil, err
 	}
-	return gaussianRegression(mapf(math.Log, v[0]), x, indexed("beta", 4), flat(4), nil,
+	return gaussianRegression(Mapf(math.Log, v[0]), x, Indexed("beta", 4), flat(4), nil,
 		"log earn ~ normal(beta · (1, height, male, height·male), sigma); beta flat, sigma flat on (0, inf).")
 }
 
@@ -481,7 +484,7 @@ func nes(d data) (*Posterior, error) {
 	}
 	age := v[3]
 	dummy := func(k float64) []float64 {
-		return mapf(func(a float64) float64 {
+		return Mapf(func(a float64) float64 {
 			if a == k {
 				return 1
 			}
@@ -492,7 +495,7 @@ func nes(d data) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gaussianRegression(v[0], x, indexed("beta", 9), flat(9), nil,
+	return gaussianRegression(v[0], x, Indexed("beta", 9), flat(9), nil,
 		"partyid7 ~ normal(beta · (1, real_ideo, race_adj, age30_44, age45_64, age65up, educ1, gender, income), sigma); beta flat, sigma flat on (0, inf).")
 }
 
@@ -510,7 +513,7 @@ func blr(d data) (*Posterior, error) {
 	for j := range coef {
 		coef[j] = prior.Normal{Mu: 0, Sigma: 10}
 	}
-	return gaussianRegression(y, x, indexed("beta", p), coef, prior.HalfNormal{Sigma: 10},
+	return gaussianRegression(y, x, Indexed("beta", p), coef, prior.HalfNormal{Sigma: 10},
 		"y ~ normal(X beta, sigma), no intercept; beta ~ normal(0, 10), sigma ~ half-normal(0, 10).")
 }
 
@@ -530,7 +533,7 @@ func diamonds(d data) (*Posterior, error) {
 	names := []string{"Intercept"}
 	coef := []model.Prior{prior.StudentT{Nu: 3, Mu: 8, Sigma: 10}}
 	for j := 1; j < k; j++ {
-		cols = append(cols, centred(mat.Col(nil, j, raw)))
+		cols = append(cols, Centred(mat.Col(nil, j, raw)))
 		names = append(names, fmt.Sprintf("b[%d]", j))
 		coef = append(coef, prior.Normal{Mu: 0, Sigma: 1})
 	}
@@ -557,7 +560,7 @@ func wellsDist(d data) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := indexed("beta", 2)
+	names := Indexed("beta", 2)
 	return regression(model.Terms{Lik: l, X: x, Names: names, Coef: flat(2)}, names,
 		"switched ~ bernoulli_logit(beta[1] + beta[2] dist), dist in metres; beta flat.")
 }
@@ -571,14 +574,14 @@ func wellsDaeInter(d data) (*Posterior, error) {
 	if err != nil {
 		return nil, err
 	}
-	dist := mapf(func(x float64) float64 { return x / 100 }, centred(v[1]))
-	ars := centred(v[2])
-	educ := mapf(func(x float64) float64 { return x / 4 }, centred(v[3]))
-	x, err := design(ones(len(v[0])), dist, ars, educ, mul(dist, ars), mul(dist, educ), mul(ars, educ))
+	dist := Mapf(func(x float64) float64 { return x / 100 }, Centred(v[1]))
+	ars := Centred(v[2])
+	educ := Mapf(func(x float64) float64 { return x / 4 }, Centred(v[3]))
+	x, err := design(ones(len(v[0])), dist, ars, educ, Mul(dist, ars), Mul(dist, educ), Mul(ars, educ))
 	if err != nil {
 		return nil, err
 	}
-	names := append([]string{"alpha"}, indexed("beta", 6)...)
+	names := append([]string{"alpha"}, Indexed("beta", 6)...)
 	return regression(model.Terms{Lik: l, X: x, Names: names, Coef: flat(7)}, names,
 		"switched ~ bernoulli_logit(alpha + x beta), x = (c_dist100, c_arsenic, c_educ4, da, de, ae); all flat.")
 }
@@ -685,7 +688,7 @@ func radon(d data, centered bool) (*Posterior, error) {
 		return nil, err
 	}
 	var ps []refParam
-	for i, n := range indexed("alpha", nj) {
+	for i, n := range Indexed("alpha", nj) {
 		ps = append(ps, refParam{n, []string{"mu_alpha", fmt.Sprintf("r_county[%d,Intercept]", i+1)}})
 	}
 	ps = append(ps, refParam{"beta", nil}, refParam{"mu_alpha", nil},
@@ -717,7 +720,7 @@ func seeds(d data) (*Posterior, error) {
 	for i := range levels {
 		levels[i], index[i] = strconv.Itoa(i+1), i
 	}
-	x, err := design(ones(np), v[2], v[3], mul(v[2], v[3]))
+	x, err := design(ones(np), v[2], v[3], Mul(v[2], v[3]))
 	if err != nil {
 		return nil, err
 	}
@@ -734,7 +737,7 @@ func seeds(d data) (*Posterior, error) {
 		return nil, err
 	}
 	ps := same("alpha0", "alpha1", "alpha12", "alpha2")
-	for i, n := range indexed("b", np) {
+	for i, n := range Indexed("b", np) {
 		ps = append(ps, refParam{n, []string{fmt.Sprintf("r_plate[%d,Intercept]", i+1)}})
 	}
 	ps = append(ps, refParam{"sigma", []string{"sd_plate__Intercept"}})

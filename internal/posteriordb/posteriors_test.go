@@ -87,7 +87,7 @@ func modelMD(t *testing.T, name string, names []string) func(x []float64) float6
 	case "kidiq-kidscore_momiq", "kidiq-kidscore_interaction", "kidiq_with_mom_work-kidscore_interaction_c":
 		ks, hs, iq := vec("kid_score"), vec("mom_hs"), vec("mom_iq")
 		if name == "kidiq_with_mom_work-kidscore_interaction_c" {
-			hs, iq = centred(hs), centred(iq)
+			hs, iq = Centred(hs), Centred(iq)
 		}
 		return func(x []float64) float64 {
 			s := at(x, "sigma")
@@ -118,7 +118,7 @@ func modelMD(t *testing.T, name string, names []string) func(x []float64) float6
 		}
 	case "mesquite-mesquite", "mesquite-logmesquite", "mesquite-logmesquite_logvolume":
 		w, d1, d2, ch, th, de, g := vec("weight"), vec("diam1"), vec("diam2"), vec("canopy_height"), vec("total_height"), vec("density"), vec("group")
-		lg := func(v []float64) []float64 { return mapf(math.Log, v) }
+		lg := func(v []float64) []float64 { return Mapf(math.Log, v) }
 		y := w
 		if name != "mesquite-mesquite" {
 			y = lg(w)
@@ -152,7 +152,7 @@ func modelMD(t *testing.T, name string, names []string) func(x []float64) float6
 				return math.Log(s) + normalLik(earn, s, func(i int) float64 { return b[0] + b[1]*h[i] })
 			}
 			b := beta(x, 4)
-			return math.Log(s) + normalLik(mapf(math.Log, earn), s, func(i int) float64 {
+			return math.Log(s) + normalLik(Mapf(math.Log, earn), s, func(i int) float64 {
 				return b[0] + b[1]*h[i] + b[2]*m[i] + b[3]*h[i]*m[i]
 			})
 		}
@@ -235,7 +235,7 @@ func modelMD(t *testing.T, name string, names []string) func(x []float64) float6
 		}
 	case "wells_data-wells_dae_inter_model":
 		y, dist, ars, educ := vec("switched"), vec("dist"), vec("arsenic"), vec("educ")
-		cd, ca, ce := centred(dist), centred(ars), centred(educ)
+		cd, ca, ce := Centred(dist), Centred(ars), Centred(educ)
 		return func(x []float64) float64 {
 			a := at(x, "alpha")
 			b := x[1:7]
