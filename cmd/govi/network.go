@@ -66,7 +66,7 @@ func (o *fitOptions) networkOf() (*spec.Network, error) {
 // checkNetworkFlags refuses the flags that apply only to regression
 // models.
 func (o *fitOptions) checkNetworkFlags() error {
-	for _, f := range []string{"approx", "rank", "optimizer", "mc-draws", "fixed-draws", "max-iter", "tol-rel-obj", "draws", "importance-resampling", "prior", "nu", "no-center", "parameterization", "link", "spec"} {
+	for _, f := range []string{"approx", "rank", "optimizer", "mc-draws", "fixed-draws", "max-iter", "tol-rel-obj", "draws", "importance-resampling", "prior", "nu", "no-center", "parameterization", "link"} {
 		if o.set[f] && !(f == "approx" && o.approx == "meanfield") {
 			return usageErrorf("--%s does not apply to a network model (q is mean-field, trained by adam: --epochs, --batch-size, --rate and --estimator set it)", f)
 		}

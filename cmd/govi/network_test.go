@@ -158,7 +158,8 @@ func TestNetworkRegressionGap(t *testing.T) {
 }
 
 // TestNetworkClassifier fits three classes given as text, with "." and
-// with and without hidden layers, and predicts: the predicted class is one
+// with and without hidden layers, refits from the saved spec.json, and
+// predicts: the predicted class is one
 // of the labels, the probabilities sum to one, the held-out accuracy is at
 // least 0.9 and log_pd is there; a class the training data lacked is an
 // error naming the row.
@@ -190,6 +191,10 @@ func TestNetworkClassifier(t *testing.T) {
 			res := mustRun(t, append([]string{"fit", "--data", train, "--formula", "colour ~ .", "--family", "categorical", "--out", out, "--quiet"}, c.extra...)...)
 			if !strings.Contains(res.stdout, c.want) {
 				t.Errorf("printout lacks %q:\n%s", c.want, res.stdout)
+			}
+			// The saved description refits the same network.
+			if again := mustRun(t, "fit", "--spec", filepath.Join(out, "spec.json"), "--data", train, "--epochs", "2", "--quiet"); !strings.Contains(again.stdout, c.want) {
+				t.Errorf("refit from spec.json: %s", again.stdout)
 			}
 			pred := filepath.Join(dir, c.name+"-pred.csv")
 			mustRun(t, "predict", "--fit", out, "--data", test, "--out", pred)
