@@ -136,19 +136,8 @@ func (m *Model) BuildNetwork(fr *data.Frame, maxBytes int64) (*BuiltNetwork, err
 		return nil, err
 	}
 	mm := *m
-	if formula.HasDot(m.Formula) {
-		lhs, _, _ := strings.Cut(m.Formula, "~")
-		lf, err := formula.Parse(lhs + "~ 1")
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range fr.Columns {
-			if c.Kind == data.String && !slices.Contains(lf.Columns(), c.Name) {
-				return nil, &DataError{File: fr.Source, Column: c.Name, Msg: fmt.Sprintf(
-					"column %q is text (%s), and a network's inputs are numbers: %q sweeps in every column; leave it out (%s . - %s), or name the columns without \".\" so that %s is coded as 0/1 indicator columns",
-					c.Name, example(c), ".", strings.TrimSpace(lhs)+" ~", c.Name, c.Name)}
-			}
-		}
+	dot := formula.HasDot(m.Formula)
+	if dot {
 		expanded, err := formula.ExpandDot(m.Formula, fr.Names())
 		if err != nil {
 			return nil, err
@@ -158,6 +147,17 @@ func (m *Model) BuildNetwork(fr *data.Frame, maxBytes int64) (*BuiltNetwork, err
 	f, err := formula.Parse(mm.Formula)
 	if err != nil {
 		return nil, err
+	}
+	if dot {
+		// A text column that "." swept in and that stays a term.
+		lhs, _, _ := strings.Cut(m.Formula, "~")
+		for _, c := range fr.Columns {
+			if c.Kind == data.String && slices.Contains(f.Terms(), c.Name) {
+				return nil, &DataError{File: fr.Source, Column: c.Name, Msg: fmt.Sprintf(
+					"column %q is text (%s), and a network's inputs are numbers: \".\" sweeps in every column; leave it out (%s ~ . - %s), or name the columns without \".\" so that %s is coded as 0/1 indicator columns",
+					c.Name, example(c), strings.TrimSpace(lhs), c.Name, c.Name)}
+			}
+		}
 	}
 	switch {
 	case len(f.GroupTerms()) > 0:

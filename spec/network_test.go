@@ -74,6 +74,10 @@ func TestBuildNetwork(t *testing.T) {
 			t.Errorf("%s (%s): %v, want %q", c.m.Formula, c.m.Family, err, c.want)
 		}
 	}
+	// The advice of the "." error works: leave the text column out.
+	if nb, err := (&Model{Formula: "y ~ . - g", Family: "categorical"}).BuildNetwork(fr, 0); err != nil || !slices.Equal(nb.Inputs, []string{"x", "z"}) {
+		t.Errorf("y ~ . - g: %v", err)
+	}
 	if _, err := (&Model{Formula: "y ~ x", Family: "categorical"}).Build(fr); err == nil || !strings.Contains(err.Error(), "BuildNetwork") {
 		t.Errorf("Build of a network model: %v", err)
 	}
