@@ -94,7 +94,8 @@ func OpenParquet(path string, opt Options) (*Parquet, error) {
 	return t, nil
 }
 
-func openParquet(fh *os.File, path string, opt Options) (*Parquet, error) {
+func openParquet(fh *os.File, path string, opt Options) (_ *Parquet, err error) {
+	defer malformed(path, &err)
 	st, err := fh.Stat()
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
@@ -409,7 +410,8 @@ func (t *Parquet) read(cs []pqChunk) (*Frame, error) {
 
 // readChunk reads chunk c into the rows from off of f's columns; the error
 // is its first bad cell by row, then column.
-func (t *Parquet) readChunk(c pqChunk, f *Frame, off int) error {
+func (t *Parquet) readChunk(c pqChunk, f *Frame, off int) (err error) {
+	defer malformed(t.name, &err)
 	n := int(c.hi - c.lo)
 	for i := 0; i < n; i++ {
 		f.Lines[off+i] = int(c.row) + i + 2
@@ -662,6 +664,15 @@ func parquetMemory(path string) (int64, error) {
 		}
 	}
 	return memoryFactor * per * t.pf.NumRows(), nil
+}
+
+// malformed turns a panic of the Parquet library, which it raises on some
+// malformed files (found by FuzzReadParquet: a page index pointing past
+// its buffer), into an error naming the file.
+func malformed(path string, err *error) {
+	if r := recover(); r != nil {
+		*err = &Error{File: path, Msg: fmt.Sprintf("not a readable Parquet file (malformed: %v)", r)}
+	}
 }
 
 // isParquet reports whether path names a Parquet file (by its extension).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target of the repository for FUZZTIME each (default
-# 60s): the CSV reader (data.ReadCSV, through its public API), the formula
+# 60s): the CSV reader (data.ReadCSV, through its public API), the Parquet
+# reader (data.ReadFile and data.Open on arbitrary bytes), the formula
 # parser, the prior parser and the spec.json reader. A crashing input is
 # kept by Go under the package's testdata/fuzz/<Target>/, where plain
 # `go test` replays it from then on: commit it with the fix.
@@ -12,6 +13,7 @@ time=${1:-${FUZZTIME:-60s}}
 targets=(
 	"./data FuzzReadCSV"
 	"./data FuzzReadCSVPublic"
+	"./data FuzzReadParquet"
 	"./formula FuzzParse"
 	"./prior FuzzParse"
 	"./spec FuzzSpec"
