@@ -487,6 +487,14 @@ func LoadNetwork(m *Model, js []byte) (*NetworkPredictor, error) {
 	return &NetworkPredictor{m: m, net: net, q: q, saved: &s}, nil
 }
 
+// Predict returns the posterior predictive summaries of the rows of fr
+// from the fit in memory, as LoadNetwork's predictor of its saved form
+// would.
+func (f *NetworkFit) Predict(fr *data.Frame, draws int, seed uint64) (*NetworkPredictions, error) {
+	p := &NetworkPredictor{m: f.Spec, net: f.Net, q: f.Q, saved: f.Save()}
+	return p.Predict(fr, draws, seed)
+}
+
 // NetworkPredictions are the posterior predictive summaries of new rows.
 type NetworkPredictions struct {
 	// Rows are the rows' line numbers in the data.

@@ -57,6 +57,13 @@ func TestBuildNetwork(t *testing.T) {
 	if !slices.Equal(pr.Pred.Prob.RawMatrix().Data, want.Prob.RawMatrix().Data) || len(pr.LogPD) != 60 {
 		t.Errorf("the saved network predicts differently, or without log_pd (%d)", len(pr.LogPD))
 	}
+	mem, err := fit.Predict(fr, 100, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(mem.Pred.Prob.RawMatrix().Data, want.Prob.RawMatrix().Data) || !slices.Equal(mem.LogPD, pr.LogPD) {
+		t.Error("the fit in memory predicts differently from its saved form")
+	}
 
 	for _, c := range []struct {
 		m    Model
