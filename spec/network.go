@@ -135,20 +135,12 @@ func (m *Model) BuildNetwork(fr *data.Frame, maxBytes int64) (*BuiltNetwork, err
 	if err := m.checkNetwork(); err != nil {
 		return nil, err
 	}
-	mm := *m
-	dot := formula.HasDot(m.Formula)
-	if dot {
-		expanded, err := formula.ExpandDot(m.Formula, fr.Names())
-		if err != nil {
-			return nil, err
-		}
-		mm.Formula = expanded
-	}
-	f, err := formula.Parse(mm.Formula)
+	expanded, f, err := m.parse(fr.Names())
 	if err != nil {
 		return nil, err
 	}
-	if dot {
+	mm := *expanded
+	if formula.HasDot(m.Formula) {
 		// A text column that "." swept in and that stays a term.
 		lhs, _, _ := strings.Cut(m.Formula, "~")
 		for _, c := range fr.Columns {

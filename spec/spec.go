@@ -425,6 +425,26 @@ type designStats struct {
 	recipe *formula.Recipe
 }
 
+// parse returns m with "." expanded to the columns (every one the
+// left-hand side does not use; the saved description keeps the expansion,
+// so new data are coded alike) and its parsed formula.
+func (m *Model) parse(columns []string) (*Model, *formula.Formula, error) {
+	if formula.HasDot(m.Formula) {
+		expanded, err := formula.ExpandDot(m.Formula, columns)
+		if err != nil {
+			return nil, nil, err
+		}
+		mm := *m
+		mm.Formula = expanded
+		m = &mm
+	}
+	f, err := formula.Parse(m.Formula)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, f, nil
+}
+
 // build is Build with the statistics of the whole data when st is not nil
 // (fr is then one chunk of it, Model.Stream).
 func (m *Model) build(fr *data.Frame, st *designStats) (*Built, error) {
@@ -432,22 +452,7 @@ func (m *Model) build(fr *data.Frame, st *designStats) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	if formula.HasDot(m.Formula) {
-		// "." is every column the left-hand side does not use; the saved
-		// description keeps the expansion, so new data are coded alike.
-		var cols []string
-		for _, c := range fr.Columns {
-			cols = append(cols, c.Name)
-		}
-		expanded, err := formula.ExpandDot(m.Formula, cols)
-		if err != nil {
-			return nil, err
-		}
-		mm := *m
-		mm.Formula = expanded
-		m = &mm
-	}
-	f, err := formula.Parse(m.Formula)
+	m, f, err := m.parse(fr.Names())
 	if err != nil {
 		return nil, err
 	}

@@ -78,17 +78,7 @@ func (m *Model) Stream(t data.Chunked) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	if formula.HasDot(m.Formula) {
-		// As in Build: "." is every column the left-hand side does not use.
-		expanded, err := formula.ExpandDot(m.Formula, t.Names())
-		if err != nil {
-			return nil, err
-		}
-		mm := *m
-		mm.Formula = expanded
-		m = &mm
-	}
-	f, err := formula.Parse(m.Formula)
+	m, f, err := m.parse(t.Names())
 	if err != nil {
 		return nil, err
 	}
