@@ -23,6 +23,10 @@ type Choice struct {
 	// Zero or one leaves q unchanged.
 	InitScale float64
 
+	// StartRows is the number of rows evaluated by Apply's start (a fit
+	// of a subsample), for AutoDraws' count of the fit's work.
+	StartRows int
+
 	// warm, if set, starts q from the fit of an easier parameterization.
 	warm func(ctx context.Context, q family.Family)
 	// natural marks a Method that begins with natural-gradient steps, and
@@ -56,8 +60,66 @@ func (c *Choice) Apply(ctx context.Context, q family.Family) error {
 	}
 	if _, ok := q.(family.Natural); ok && c.InitScale > 0 && c.InitScale != 1 {
 		q.ScaleBy(c.InitScale)
+		if c.natural {
+			c.StartRows = subsampleStart(ctx, c.model, q)
+		}
 	}
 	return nil
+}
+
+// Subsampled start: below subsampleMin rows, or with fewer than
+// subsampleRowsPerDim rows of the subsample per parameter, the full-data
+// passes it saves are too few (or the subsample too likely separable).
+const (
+	subsampleMin        = 50000
+	subsampleStride     = 8
+	subsampleRowsPerDim = 50
+)
+
+// subsampleStart moves q, a narrow start, to the fit of every
+// subsampleStride-th row with the likelihood scaled by the stride, when the
+// model has many rows. The natural-gradient steps from the narrow start
+// make their largest moves in the first full-data passes; on the
+// subsample each pass costs 1/subsampleStride, and its optimum (whose
+// covariance already has the full data's size) is within a few posterior
+// sds of the full-data one, where the steps contract fast. A sub-fit that
+// fails or does not converge leaves q as it was. It returns the rows
+// evaluated.
+func subsampleStart(ctx context.Context, m model.LogDensity, q family.Family) int {
+	rm, ok := m.(model.Rows)
+	if !ok {
+		return 0
+	}
+	n := rm.NumRows()
+	if n < subsampleMin || n/subsampleStride < subsampleRowsPerDim*m.Dim() {
+		return 0
+	}
+	rows := make([]int, 0, n/subsampleStride+1)
+	for i := 0; i < n; i += subsampleStride {
+		rows = append(rows, i)
+	}
+	x0 := q.Params(nil)
+	res, err := Fit(ctx, m, q, subsetEstimator{&elbo.Quadrature{}, rows}, &optim.NaturalGradient{Extrapolate: true}, nil)
+	if err != nil {
+		return 0
+	}
+	if !res.Converged() {
+		q.SetParams(x0)
+	}
+	return res.Evals * len(rows)
+}
+
+// subsetEstimator keeps a Quadrature on its rows when Fit calls Init.
+type subsetEstimator struct {
+	*elbo.Quadrature
+	rows []int
+}
+
+func (s subsetEstimator) Init(m model.LogDensity, q family.Family) error {
+	if err := s.Quadrature.Init(m, q); err != nil {
+		return err
+	}
+	return s.Quadrature.SetRows(s.rows)
 }
 
 // meanFieldStart sets q to the moments (mean and variances) of a
@@ -102,7 +164,7 @@ func Auto(m model.LogDensity, seed uint64) Choice {
 	natural := func() Choice {
 		return Choice{
 			Estimator: &elbo.Quadrature{},
-			Method:    &optim.Fallback{Methods: []optim.Method{&optim.NaturalGradient{}, &optim.LBFGS{}}},
+			Method:    &optim.Fallback{Methods: []optim.Method{&optim.NaturalGradient{Extrapolate: true}, &optim.LBFGS{}}},
 			InitScale: 1e-3,
 			natural:   true, finish: &optim.LBFGS{}, model: m, seed: seed,
 		}

@@ -190,6 +190,7 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	}
 	est, method := opt.Estimator, opt.Method
 	var mb *minibatch
+	startRows := 0
 	switch {
 	case batched:
 		if mb, err = newMinibatch(m, q, opt); err != nil {
@@ -203,7 +204,7 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 		if err := ch.Apply(ctx, q); err != nil {
 			return nil, err
 		}
-		est, method = ch.Estimator, ch.Method
+		est, method, startRows = ch.Estimator, ch.Method, ch.StartRows
 	case est == nil:
 		est = Auto(m, opt.Seed).Estimator
 	case method == nil && est.Deterministic():
@@ -216,7 +217,7 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 		return nil, err
 	}
 	out := &Outcome{Fit: res, Estimator: est, Method: method, EstimatorName: EstimatorName(est), MethodName: fmt.Sprint(method), Notes: notes}
-	rowsFit := res.Evals * rowsOf(m)
+	rowsFit := res.Evals*rowsOf(m) + startRows
 	if mb != nil {
 		if err := mb.err(); err != nil {
 			return nil, err

@@ -59,7 +59,7 @@ func ExampleRun() {
 	// note.
 
 	// Output:
-	// converged after 9 iterations: quadrature ELBO, natural gradient, then L-BFGS
+	// converged after 8 iterations: quadrature ELBO, natural gradient, then L-BFGS
 	// b_Intercept draws  1.990 (0.928), PSIS-corrected  1.999 (0.944)
 	// b_dist100   draws -3.069 (1.448), PSIS-corrected -3.078 (1.468)
 	// 4000 draws; k-hat 1.40 for the ratios (very bad), 0.48 for the summaries (good)

@@ -39,6 +39,22 @@ func BenchmarkFitLogistic100k(b *testing.B) {
 				b.ReportMetric(float64(res.Iterations), "iterations")
 			}
 		})
+		// Auto's choice: the subsampled start, then natural-gradient
+		// steps that stop by extrapolation.
+		b.Run(fam+"-auto", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				q, _ := family.New(fam, m.Dim(), 0)
+				ch := govi.Auto(m, 1)
+				if err := ch.Apply(context.Background(), q); err != nil {
+					b.Fatal(err)
+				}
+				res, err := govi.Fit(context.Background(), m, q, ch.Estimator, ch.Method, nil)
+				if err != nil || !res.Converged() {
+					b.Fatalf("%v %v", err, res.Message)
+				}
+				b.ReportMetric(float64(res.Evals), "passes")
+			}
+		})
 	}
 }
 

@@ -46,13 +46,28 @@ var ErrNotCurved = errors.New("optim: the objective does not provide curvature")
 //     when a full step changes the objective by at most
 //     FuncTol·max(1, |f|): near the fixed point the iteration contracts
 //     fast, so the remaining error is far smaller than that last change.
+//     With Extrapolate set it also converges one step earlier, when two
+//     successive full steps contract by a ratio r ≤ 1/2 and the geometric
+//     remainder of the last change, |Δf|·r/(1 − r), is within the same
+//     bound.
 //   - Callback.
 //
 // The other fields are ignored. When no damped step improves the
 // objective, the run counts as converged if the gradient norm reported by
 // Curvature is small relative to the size of f, as for LBFGS, and as
 // Failed otherwise.
-type NaturalGradient struct{}
+type NaturalGradient struct {
+	// Extrapolate stops at the step whose successor is predicted, from
+	// the contraction of the last two full steps, to change f by less
+	// than the tolerance, instead of taking that step. f is then within
+	// the tolerance of the fixed point's value, but the iterate is less
+	// polished: an f within ε of the optimum leaves the iterate about
+	// √(2ε) away in the curvature's units (for VI: posterior sds), where
+	// the default rule's extra step leaves rounding. For Gaussian VI of
+	// GLMs r is about 10⁻³ near the fixed point, so this saves one full
+	// data pass of about eight.
+	Extrapolate bool
+}
 
 var _ Method = (*NaturalGradient)(nil)
 
@@ -64,7 +79,7 @@ func (*NaturalGradient) String() string { return "natural gradient" }
 
 // Maximize implements Method with the settings documented on
 // NaturalGradient.
-func (*NaturalGradient) Maximize(ctx context.Context, obj Objective, x0 []float64, s Settings) Result {
+func (ng *NaturalGradient) Maximize(ctx context.Context, obj Objective, x0 []float64, s Settings) Result {
 	n := len(x0)
 	res := Result{X: clone(x0)}
 	c, ok := obj.(Curved)
@@ -89,6 +104,7 @@ func (*NaturalGradient) Maximize(ctx context.Context, obj Objective, x0 []float6
 	}
 	c.Accept()
 	rho := 1.0
+	prevFull := math.NaN() // |Δf| of the last full step, NaN if the last step was damped
 	for it := 1; it <= maxIter; it++ {
 		if err := ctx.Err(); err != nil {
 			res.Status, res.Message, res.Err = Canceled, "canceled: "+err.Error(), err
@@ -133,10 +149,21 @@ func (*NaturalGradient) Maximize(ctx context.Context, obj Objective, x0 []float6
 			}
 		}
 		// A full step that no longer changes f is the fixed point.
-		if rho == 1 && math.Abs(df) <= funcTol*math.Max(1, math.Abs(f)) {
+		tol := funcTol * math.Max(1, math.Abs(f))
+		if rho == 1 && math.Abs(df) <= tol {
 			res.Status = Converged
 			res.Message = fmt.Sprintf("a full step changed the objective by %.3g (below %g relative); gradient norm %.3g", df, funcTol, gnorm)
 			break
+		}
+		if rho == 1 && ng.Extrapolate {
+			if r := math.Abs(df) / prevFull; r <= 0.5 && math.Abs(df)*r/(1-r) <= tol {
+				res.Status = Converged
+				res.Message = fmt.Sprintf("full steps contract by %.2g; the next would change the objective by about %.3g (below %g relative); gradient norm %.3g", r, math.Abs(df)*r, funcTol, gnorm)
+				break
+			}
+			prevFull = math.Abs(df)
+		} else {
+			prevFull = math.NaN()
 		}
 		rho = math.Min(1, 2*rho)
 	}
