@@ -24,6 +24,9 @@ type DrawSet struct {
 	Theta *mat.Dense
 	// LogP is log p(θ, D) per draw (Jacobians included), LogQ is log q(θ).
 	LogP, LogQ []float64
+	// LogPSE is the largest standard error of LogP when it was estimated
+	// from a subsample of the rows (SampleSubsample), and 0 when exact.
+	LogPSE float64
 }
 
 // Sample draws s values from q, evaluates the model's log density and
@@ -60,6 +63,26 @@ func SampleSource(src stream.Source, m model.Predictors, q family.Sampler, c mod
 	lay := m.Layout()
 	for i := range ds.LogP {
 		ds.LogP[i] += stream.LogPrior(lay, ds.Theta.RawRowView(i))
+	}
+	return ds, nil
+}
+
+// SampleSubsample is SampleSource with the log likelihood at the draws
+// estimated from every stride-th row of src by the difference estimator
+// of stream.LogLikSubsample, expanded around q's mean: one pass over all
+// rows at the mean, and every draw on the subsample only. LogPSE holds the
+// largest standard error. Its error is src's, or stream.ErrNoSubsample for
+// rows that estimator cannot handle.
+func SampleSubsample(src stream.Source, m model.Predictors, q family.Sampler, c model.Constrainer, s int, seed uint64, stride int) (*DrawSet, error) {
+	ds := drawOnly(m, q, c, s, seed, false)
+	se := make([]float64, s)
+	if err := stream.LogLikSubsample(src, ds.Theta, q.Mean(nil), stride, ds.LogP, se); err != nil {
+		return nil, err
+	}
+	lay := m.Layout()
+	for i := range ds.LogP {
+		ds.LogP[i] += stream.LogPrior(lay, ds.Theta.RawRowView(i))
+		ds.LogPSE = math.Max(ds.LogPSE, se[i])
 	}
 	return ds, nil
 }

@@ -235,12 +235,18 @@ func Run(ctx context.Context, m model.LogDensity, opt RunOptions) (*Outcome, err
 	return out, nil
 }
 
+// maxLogPSE is the largest standard error of subsampled log densities
+// that the diagnostics accept without a warning: importance ratios off by
+// 0.1 nats change a weight by about 10%.
+const maxLogPSE = 0.1
+
 // sample draws n values from the fitted approximation with their log
 // densities: for a model.Predictors model in blocked passes over its rows
 // (or opt.Source), which stop at the next block once ctx is done, and
 // otherwise draw by draw through a log density that gives up once ctx is
-// done.
-func (out *Outcome) sample(ctx context.Context, m model.LogDensity, opt RunOptions, c model.Constrainer, n int) (*DrawSet, error) {
+// done. With stride > 0 the log likelihood is estimated from every
+// stride-th row (SampleSubsample).
+func (out *Outcome) sample(ctx context.Context, m model.LogDensity, opt RunOptions, c model.Constrainer, n, stride int) (*DrawSet, error) {
 	q := out.Fit.Approx
 	pm, ok := m.(model.Predictors)
 	if !ok {
@@ -251,7 +257,11 @@ func (out *Outcome) sample(ctx context.Context, m model.LogDensity, opt RunOptio
 	if src == nil {
 		src = stream.Rows(pm, 0)
 	}
-	return SampleSource(&passProgress{Source: src, ctx: ctx, phase: opt.Phase, draws: n}, pm, q, c, n, opt.Seed)
+	pp := &passProgress{Source: src, ctx: ctx, phase: opt.Phase, draws: n}
+	if stride > 0 {
+		return SampleSubsample(pp, pm, q, c, n, opt.Seed, stride)
+	}
+	return SampleSource(pp, pm, q, c, n, opt.Seed)
 }
 
 // hasGroups reports whether m has group-level effects.
@@ -307,16 +317,20 @@ func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptio
 	if ctx.Err() != nil && res.Status != optim.Canceled {
 		res.Status = optim.Canceled
 	}
-	n := opt.Draws
+	n, stride := opt.Draws, 0
 	if n <= 0 {
 		rows := rowsOf(m)
 		if opt.Source != nil {
 			rows = opt.Source.NumRows()
 		}
-		n = AutoDraws(m, res.Approx, rows, rowsFit, opt.Source != nil)
 		out.DrawsChosen = true
-		if n < DefaultDraws {
-			out.Notes = append(out.Notes, fmt.Sprintf("the diagnostics use %d draws, as many as cost no more than the fit (--draws N for more)", n))
+		if s, k, ok := AutoSubsample(m, res.Approx, rows, rowsFit, opt.Source != nil); ok {
+			n, stride = s, k
+		} else {
+			n = AutoDraws(m, res.Approx, rows, rowsFit, opt.Source != nil)
+			if n < DefaultDraws {
+				out.Notes = append(out.Notes, fmt.Sprintf("the diagnostics use %d draws, as many as cost no more than the fit (--draws N for more)", n))
+			}
 		}
 	}
 	c := opt.Constrainer
@@ -331,12 +345,24 @@ func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptio
 	if opt.Phase != nil {
 		opt.Phase("draws", 0, n)
 	}
-	ds, err := out.sample(drawCtx, m, opt, c, n)
+	ds, err := out.sample(drawCtx, m, opt, c, n, stride)
 	if drawCtx.Err() != nil {
 		return fmt.Errorf("%w while drawing from the fit", ErrInterrupted)
 	}
 	if err != nil {
 		return err
+	}
+	if stride > 0 {
+		rows := rowsOf(m)
+		if opt.Source != nil {
+			rows = opt.Source.NumRows()
+		}
+		msg := fmt.Sprintf("the diagnostics use %d draws, their log densities estimated from every %d-th row (%d of %d rows) with a control variate whose total over all rows is exact; standard error at most %.2g nats (--draws N for the exact pass over every row)", n, stride, (rows+stride-1)/stride, rows, ds.LogPSE)
+		if ds.LogPSE > maxLogPSE {
+			out.Warnings = append(out.Warnings, msg+": too imprecise for the diagnostics to be trusted")
+		} else {
+			out.Notes = append(out.Notes, msg)
+		}
 	}
 	out.Draws = ds
 	out.SampleTime = time.Since(start)

@@ -49,9 +49,31 @@ const (
 // the same seed gives the same draws on any machine. Models that are not
 // model.Predictors keep DefaultDraws.
 func AutoDraws(m model.LogDensity, q family.Sampler, n, fitRows int, streamed bool) int {
-	pm, ok := m.(model.Predictors)
+	k, ok := drawCosts(m, q, streamed)
 	if !ok || n <= 0 {
 		return DefaultDraws
+	}
+	N := float64(n)
+	if N*(k.read+DefaultDraws*k.draw) <= cheapDiagWork {
+		return DefaultDraws
+	}
+	s := (float64(fitRows)*(k.fit+k.read)/N - k.read) / k.draw
+	if math.IsNaN(s) {
+		return MinDraws
+	}
+	return int(math.Max(MinDraws, math.Min(DefaultDraws, math.Floor(s))))
+}
+
+// costs are AutoDraws' costs per row, in multiply-adds.
+type costs struct {
+	c                   float64 // design entries of a row
+	fit, draw, read, cv float64 // a fit evaluation, a draw, reading, the control variate
+}
+
+func drawCosts(m model.LogDensity, q family.Sampler, streamed bool) (costs, bool) {
+	pm, ok := m.(model.Predictors)
+	if !ok {
+		return costs{}, false
 	}
 	lay := pm.Layout()
 	p := 0
@@ -70,29 +92,59 @@ func AutoDraws(m model.LogDensity, q family.Sampler, n, fitRows int, streamed bo
 			proj += float64(len(lay.Terms) * fac.K)
 		}
 	}
+	hess := c * (c + 1) / 2
 	back := proj
 	if _, ok := q.(family.Natural); ok && elbo.SupportsCurvature(m) {
-		back = c * (c + 1) / 2
+		back = hess
 	}
 	nodes := 16.0
 	if len(lay.Shared()) > 0 {
 		nodes *= 8
 	}
-	fitRow := nodes*likCost + c + proj + back
-	drawRow := c + likCost
-	read := 0.0
+	k := costs{c: c, fit: nodes*likCost + c + proj + back, draw: c + likCost, cv: c + likCost + hess}
 	if streamed {
-		read = readCost * c
+		k.read = readCost * c
+	}
+	return k, true
+}
+
+// Subsampled diagnostics: data of at least subsampleDiagMin rows whose
+// exact diagnostics at MinDraws would cost more than the fit evaluate
+// every draw on about subsampleDiagRows rows (stream.LogLikSubsample).
+const (
+	subsampleDiagMin  = 1000000
+	subsampleDiagRows = 100000
+)
+
+// AutoSubsample returns the plan of Run's diagnostics when RunOptions.Draws
+// is zero and the exact pass over every row (AutoDraws) would cost more
+// than the fit even at MinDraws draws: on n ≥ 10⁶ rows of dense
+// predictors with a likelihood without auxiliary parameters, log p at the
+// draws is estimated from every stride-th row with a control variate
+// whose total is exact (stream.LogLikSubsample), a pass over all rows at
+// q's mean plus every draw on about 10⁵ rows. draws is then the number
+// whose cost, with that pass, equals the fit's, within [MinDraws,
+// DefaultDraws]. ok is false when the exact pass applies.
+func AutoSubsample(m model.LogDensity, q family.Sampler, n, fitRows int, streamed bool) (draws, stride int, ok bool) {
+	k, ok := drawCosts(m, q, streamed)
+	if !ok || n < subsampleDiagMin {
+		return 0, 0, false
+	}
+	lay := m.(model.Predictors).Layout()
+	if len(lay.Terms) > 0 || len(lay.AuxAt) > 0 || lay.X == nil {
+		return 0, 0, false
 	}
 	N := float64(n)
-	if N*(read+DefaultDraws*drawRow) <= cheapDiagWork {
-		return DefaultDraws
+	if exact := (float64(fitRows)*(k.fit+k.read)/N - k.read) / k.draw; exact >= MinDraws {
+		return 0, 0, false
 	}
-	s := (float64(fitRows)*(fitRow+read)/N - read) / drawRow
+	stride = n / subsampleDiagRows
+	rows := float64((n + stride - 1) / stride)
+	s := (float64(fitRows)*(k.fit+k.read) - N*(k.read+k.cv)) / (rows * k.draw)
 	if math.IsNaN(s) {
-		return MinDraws
+		s = MinDraws
 	}
-	return int(math.Max(MinDraws, math.Min(DefaultDraws, math.Floor(s))))
+	return int(math.Max(MinDraws, math.Min(DefaultDraws, math.Floor(s)))), stride, true
 }
 
 // rowsOf returns the rows of m, 1 for a model without rows.

@@ -3,6 +3,7 @@ package govi_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -104,4 +105,57 @@ func TestAutoDraws(t *testing.T) {
 	if s, b := govi.AutoDraws(m, fr, n, 5*n, true), govi.AutoDraws(m, fr, n, 5*n, false); s <= b {
 		t.Errorf("streamed: %d draws, not more than %d in memory", s, b)
 	}
+}
+
+// On 10⁶ rows or more, when the exact diagnostics at MinDraws would cost
+// more than the fit, AutoSubsample evaluates the draws on about 10⁵ rows.
+func TestAutoSubsample(t *testing.T) {
+	m := synth.LogisticModel(1000, 10, 1)
+	q := family.NewFullRank(m.Dim())
+	n := 2000000
+	draws, stride, ok := govi.AutoSubsample(m, q, n, 5*n, false)
+	if !ok || stride != 20 || draws < govi.MinDraws || draws > govi.DefaultDraws {
+		t.Errorf("2,000,000 rows, 5 passes: %d draws, stride %d, %v; want a subsample of every 20th row", draws, stride, ok)
+	}
+	if exact := govi.AutoDraws(m, q, n, 5*n, false); exact != govi.MinDraws {
+		t.Errorf("the exact pass would take %d draws; this test assumes the MinDraws floor binds", exact)
+	}
+	// A longer fit buys more draws.
+	if more, _, ok := govi.AutoSubsample(m, q, n, 10*n, false); !ok || more <= draws {
+		t.Errorf("10 passes: %d draws (%v), not more than %d for 5", more, ok, draws)
+	}
+	if _, _, ok := govi.AutoSubsample(m, q, 500000, 5*500000, false); ok {
+		t.Error("500,000 rows: subsampled, want the exact pass")
+	}
+	// A fit long enough for MinDraws exact draws keeps the exact pass.
+	if _, _, ok := govi.AutoSubsample(m, q, n, 2000*n, false); ok {
+		t.Error("2000 passes: subsampled, want the exact pass")
+	}
+}
+
+// Run's diagnostics on 10⁶ rows use the subsampled log densities, with a
+// note, a small standard error, and the verdict of an exact fit.
+func TestRunSubsampledDiagnostics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a fit of 1,000,000 rows")
+	}
+	m := synth.LogisticModel(1000000, 3, 4)
+	out, err := govi.Run(context.Background(), m, govi.RunOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, n := range out.Notes {
+		found = found || strings.Contains(n, "estimated from every 10-th row")
+	}
+	if !found {
+		t.Fatalf("notes %q: want the subsampled diagnostics' note", out.Notes)
+	}
+	if se := out.Draws.LogPSE; !(se > 0 && se < 0.01) {
+		t.Errorf("largest standard error %g nats, want in (0, 0.01)", se)
+	}
+	if dg := out.Diagnostics; dg.Verdict != govi.Reliable || math.Abs(dg.KL) > 0.01 {
+		t.Errorf("verdict %v, KL %.3g: want reliable and |KL| ≤ 0.01 for a 4-parameter logistic regression on 10⁶ rows", dg.Verdict, dg.KL)
+	}
+	t.Logf("%d draws, SE %.2g, KL %.2g", out.Draws.X.RawMatrix().Rows, out.Draws.LogPSE, out.Diagnostics.KL)
 }
