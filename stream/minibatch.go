@@ -64,6 +64,10 @@ type Minibatch struct {
 	bi       int
 	block    *Block
 	perm     []int
+	flat     []int // the block's batches, each sorted, one after another
+	label    []int // per position of the block: its batch
+	cursor   []int
+	order    []int // the block's positions by row, when not already in order
 	nb, bj   int
 	batch    []int
 	st       *rng.Stream
@@ -239,21 +243,60 @@ func (mb *Minibatch) next() error {
 			j := mb.st.IntN(i + 1)
 			mb.perm[i], mb.perm[j] = mb.perm[j], mb.perm[i]
 		}
+		mb.splitBlock()
 		mb.readAhead()
 	}
 	lo, hi := parallel.Range(mb.block.Len(), mb.nb, mb.bj)
 	mb.bj++
-	mb.batch = mb.batch[:0]
-	for _, r := range mb.perm[lo:hi] {
-		mb.batch = append(mb.batch, mb.block.Row(r))
-	}
-	slices.Sort(mb.batch)
+	mb.batch = mb.flat[lo:hi]
 	mb.rowsSeen += len(mb.batch)
 	if err := mb.Estimator.SetBlock(mb.block.Layout, mb.batch, float64(mb.n)/float64(len(mb.batch))); err != nil {
 		mb.err = err
 		return err
 	}
 	return nil
+}
+
+// splitBlock stores the block's batches in flat: batch j holds the rows
+// of the block's positions perm[lo:hi] (parallel.Range), in increasing
+// row order for memory locality. One counting pass over the positions in
+// row order replaces a sort per batch, which on two cores was a tenth of
+// a streamed fit's time and all of it on one core.
+func (mb *Minibatch) splitBlock() {
+	b, R := mb.block, mb.block.Len()
+	mb.label = slices.Grow(mb.label[:0], R)[:R]
+	mb.cursor = mb.cursor[:0]
+	for j := 0; j < mb.nb; j++ {
+		lo, hi := parallel.Range(R, mb.nb, j)
+		mb.cursor = append(mb.cursor, lo)
+		for _, r := range mb.perm[lo:hi] {
+			mb.label[r] = j
+		}
+	}
+	// The positions in row order: the identity unless the block's rows
+	// come out of order (an in-memory source's chunks in shuffled order).
+	ord := mb.order[:0]
+	sorted := true
+	for r := 1; r < R && sorted; r++ {
+		sorted = b.Row(r-1) < b.Row(r)
+	}
+	if !sorted {
+		for r := 0; r < R; r++ {
+			ord = append(ord, r)
+		}
+		slices.SortFunc(ord, func(a, c int) int { return b.Row(a) - b.Row(c) })
+		mb.order = ord
+	}
+	mb.flat = slices.Grow(mb.flat[:0], R)[:R]
+	for k := 0; k < R; k++ {
+		r := k
+		if !sorted {
+			r = ord[k]
+		}
+		j := mb.label[r]
+		mb.flat[mb.cursor[j]] = b.Row(r)
+		mb.cursor[j]++
+	}
 }
 
 // ELBO implements elbo.Estimator on the next batch; it is NaN after an
