@@ -138,8 +138,8 @@ func statsSerial(x *mat.Dense) (mean, sd []float64) {
 	return mean, sd
 }
 
-// statsOf's means and sds, in parallel over blocks of columns, and the
-// centered X are those of a serial pass bit for bit at any GOMAXPROCS.
+// statsOf's means and sds, and X centered in parallel over blocks of
+// rows, are those of a serial pass bit for bit at any GOMAXPROCS.
 func TestStatsOfMatchesSerial(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, p := range []int{1, 15, 16, 17, 40} {

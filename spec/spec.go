@@ -611,9 +611,7 @@ func uniqueNames(names []model.ParamName, des *formula.Design) error {
 }
 
 // statsOf returns the statistics of an evaluated formula: one pass over
-// the rows of X for the column means, one for the sds, in parallel over
-// blocks of columns (every column's sums run over the rows in order, as
-// in a serial pass).
+// the rows of X for the column means, one for the sds.
 func statsOf(des *formula.Design) *designStats {
 	st := &designStats{}
 	if y := des.Response; y != nil {
@@ -626,27 +624,21 @@ func statsOf(des *formula.Design) *designStats {
 	n, p := x.Dims()
 	st.haveX = true
 	st.meanX = make([]float64, p)
+	for i := 0; i < n; i++ {
+		floats.Add(st.meanX, x.RawRowView(i))
+	}
+	floats.Scale(1/float64(n), st.meanX)
+	ss := make([]float64, p)
+	for i := 0; i < n; i++ {
+		for j, v := range x.RawRowView(i) {
+			d := v - st.meanX[j]
+			ss[j] += d * d
+		}
+	}
 	st.sdX = make([]float64, p)
-	const width = 16
-	var grp parallel.Group
-	grp.Run(parallel.Func(func(_, c int) {
-		j0, j1 := c*width, min(p, (c+1)*width)
-		mean := st.meanX[j0:j1]
-		for i := 0; i < n; i++ {
-			floats.Add(mean, x.RawRowView(i)[j0:j1])
-		}
-		floats.Scale(1/float64(n), mean)
-		var ss [width]float64
-		for i := 0; i < n; i++ {
-			for k, v := range x.RawRowView(i)[j0:j1] {
-				d := v - mean[k]
-				ss[k] += d * d
-			}
-		}
-		for k := range mean {
-			st.sdX[j0+k] = math.Sqrt(ss[k] / float64(n-1))
-		}
-	}), (p+width-1)/width)
+	for j := range ss {
+		st.sdX[j] = math.Sqrt(ss[j] / float64(n-1))
+	}
 	return st
 }
 
