@@ -128,7 +128,8 @@ func addGram(g []float64, raw blas64.General, start, step int) {
 	if rows <= 0 {
 		return
 	}
-	// Each chunk has a Gram of its own: at most 2²² numbers in all.
+	// Each chunk has a Gram of its own: at most 2²² numbers in all (one
+	// Gram when p² is more).
 	chunks := parallel.Chunks(rows, 256, min(16, max(1, (1<<22)/(p*p))))
 	part := make([]float64, chunks*p*p)
 	var grp parallel.Group
