@@ -112,6 +112,19 @@ func (c *Column) IsMissing(i int) bool {
 	return math.IsNaN(c.Num[i])
 }
 
+// hasMissing reports whether any cell of c is missing.
+func (c *Column) hasMissing() bool {
+	if c.Kind == String {
+		return slices.Contains(c.Str, "")
+	}
+	for _, v := range c.Num {
+		if v != v { // NaN
+			return true
+		}
+	}
+	return false
+}
+
 // subset returns a copy of the column holding only the given rows.
 func (c *Column) subset(rows []int) *Column {
 	out := &Column{Name: c.Name, Kind: c.Kind}
@@ -386,6 +399,11 @@ func (f *Frame) Missing(names []string) ([]Cell, error) {
 	cols, err := f.columns(names, false)
 	if err != nil {
 		return nil, err
+	}
+	// Most data have no missing cell: a pass down each column shows it
+	// faster than the pass across the rows that orders the cells.
+	if !slices.ContainsFunc(cols, (*Column).hasMissing) {
+		return nil, nil
 	}
 	var out []Cell
 	for i := 0; i < f.Rows; i++ {

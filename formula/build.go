@@ -1,6 +1,7 @@
 package formula
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/govi-dev/govi/data"
+	"github.com/govi-dev/govi/internal/parallel"
 )
 
 // Design is a formula evaluated on data: the response, the population-level
@@ -256,28 +258,19 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe, part bool) (*Design, []str
 		}
 	}
 
-	// Population-level columns.
-	names, cols2, err := b.columns(f.terms, f.icpt)
+	// Population-level columns, evaluated a strip of rows at a time
+	// straight into X, so that memory holds X and no column of it.
+	names, specs, err := b.columnSpecs(f.terms, f.icpt)
 	if err != nil {
 		return nil, nil, err
 	}
 	if f.icpt {
 		names = append([]string{"Intercept"}, names...)
-		one := make([]float64, b.n)
-		for i := range one {
-			one[i] = 1
-		}
-		cols2 = append([][]float64{one}, cols2...)
+		specs = append([]designCol{{}}, specs...)
 	}
 	d.Names = names
-	if p := len(cols2); p > 0 {
-		raw := make([]float64, b.n*p)
-		for j, c := range cols2 {
-			for i, v := range c {
-				raw[i*p+j] = v
-			}
-		}
-		d.X = mat.NewDense(b.n, p, raw)
+	if len(specs) > 0 {
+		d.X = designMatrix(specs, b.n)
 	}
 
 	// Group-level coefficients.
@@ -310,7 +303,7 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe, part bool) (*Design, []str
 	case fixed == nil:
 		b.rec.Names = slices.Clone(names)
 		if !part {
-			b.identification(names, cols2, f.icpt)
+			b.identification(names, specs, f.icpt)
 		}
 	case fixed.Names == nil:
 		// A merged recipe (MergeRecipes): the levels give the names.
@@ -324,43 +317,57 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe, part bool) (*Design, []str
 }
 
 // identification warns about constant and identical columns.
-func (b *builder) identification(names []string, cols [][]float64, icpt bool) {
+func (b *builder) identification(names []string, cols []designCol, icpt bool) {
 	first := 0
 	if icpt {
 		first = 1
 	}
+	// What each column is and its hash, in parallel over the columns; the
+	// warnings are then written in column order.
+	type summary struct {
+		same, zero bool
+		hash       uint64
+	}
+	sums := make([]summary, len(cols))
+	seed := maphash.MakeSeed()
+	var grp parallel.Group
+	grp.Run(parallel.Func(func(_, c int) {
+		j := first + c
+		var buf [colStrip]float64
+		var bytes [8 * colStrip]byte
+		var h maphash.Hash
+		h.SetSeed(seed)
+		same, zero := true, true
+		var v0 float64
+		for lo := 0; lo < b.n; lo += colStrip {
+			vals := cols[j].values(buf[:min(colStrip, b.n-lo)], lo)
+			if lo == 0 {
+				v0 = vals[0]
+			}
+			for k, v := range vals {
+				same = same && v == v0
+				zero = zero && v == 0
+				binary.LittleEndian.PutUint64(bytes[8*k:], math.Float64bits(v+0)) // +0 folds -0 into 0
+			}
+			h.Write(bytes[:8*len(vals)])
+		}
+		sums[j] = summary{same: same, zero: zero, hash: h.Sum64()}
+	}), len(cols)-first)
 	constant := make([]bool, len(cols))
 	for j := first; j < len(cols); j++ {
-		c := cols[j]
-		same, zero := true, true
-		for _, v := range c {
-			same = same && v == c[0]
-			zero = zero && v == 0
-		}
-		if same && (icpt || zero) {
+		if sums[j].same && (icpt || sums[j].zero) {
 			constant[j] = true
 			b.warns = append(b.warns, fmt.Sprintf("column %q is constant: its coefficient is not identified by the data; use a proper prior", names[j]))
 		}
 	}
-	seed := maphash.MakeSeed()
 	byHash := map[uint64][]int{}
 	for j := first; j < len(cols); j++ {
 		if constant[j] {
 			continue
 		}
-		var h maphash.Hash
-		h.SetSeed(seed)
-		var buf [8]byte
-		for _, v := range cols[j] {
-			bits := math.Float64bits(v + 0) // +0 folds -0 into 0
-			for k := range buf {
-				buf[k] = byte(bits >> (8 * k))
-			}
-			h.Write(buf[:])
-		}
-		key := h.Sum64()
+		key := sums[j].hash
 		for _, k := range byHash[key] {
-			if slices.Equal(cols[k], cols[j]) {
+			if equalCols(cols[k], cols[j], b.n) {
 				b.warns = append(b.warns, fmt.Sprintf("columns %q and %q are identical: their coefficients are not separately identified by the data; use a proper prior", names[k], names[j]))
 				break
 			}
@@ -681,7 +688,7 @@ func (b *builder) variable(v int) (*value, error) {
 		case rv != nil && rv.Categorical:
 			val, err = b.categorical(vr, c, rv)
 		default:
-			val = &value{num: slices.Clone(c.Num)}
+			val = &value{num: c.Num} // read only: the columns multiply it
 		}
 	case *callNode:
 		if n.fn == "factor" {
@@ -878,8 +885,120 @@ func subset(a, b term) bool {
 	return true
 }
 
-// columns evaluates the columns of terms (without the intercept).
+// designCol is one column of a design: the product of numeric variables
+// and level indicators of categorical ones, in term order; with no
+// factors it is the intercept, all ones.
+type designCol []colFactor
+
+// colFactor is a numeric variable (codes nil) or the indicator of one
+// level of a categorical variable.
+type colFactor struct {
+	num   []float64
+	codes []int
+	level int
+}
+
+// values returns rows [lo, lo+len(buf)) of the column: a view of a
+// variable's values for a column that is one numeric variable, else buf
+// filled in. The products are formed in term order starting from 1, so
+// that every value (the sign of a zero included) is the same whatever
+// the rows asked for.
+func (c designCol) values(buf []float64, lo int) []float64 {
+	if len(c) == 1 && c[0].codes == nil {
+		return c[0].num[lo : lo+len(buf)]
+	}
+	for i := range buf {
+		buf[i] = 1
+	}
+	for _, f := range c {
+		if f.codes == nil {
+			for i, x := range f.num[lo : lo+len(buf)] {
+				buf[i] *= x
+			}
+			continue
+		}
+		for i, code := range f.codes[lo : lo+len(buf)] {
+			if code != f.level {
+				buf[i] = 0
+			}
+		}
+	}
+	return buf
+}
+
+// colStrip is how many rows of a column are evaluated at a time.
+const colStrip = 512
+
+// designMatrix returns the n×len(cols) matrix of the columns, written in
+// parallel over blocks of rows: a strip of rows and 8 columns (a cache
+// line of a row) at a time, so that reads and writes both run along
+// memory.
+func designMatrix(cols []designCol, n int) *mat.Dense {
+	p := len(cols)
+	raw := make([]float64, n*p)
+	chunks := parallel.Chunks(n, 4*colStrip, 256)
+	var grp parallel.Group
+	grp.Run(parallel.Func(func(_, c int) {
+		lo, hi := parallel.Range(n, chunks, c)
+		var buf [8][colStrip]float64
+		var v [8][]float64
+		for s := lo; s < hi; s += colStrip {
+			m := min(hi, s+colStrip) - s
+			for j0 := 0; j0 < p; j0 += 8 {
+				w := min(8, p-j0)
+				for k := range w {
+					v[k] = cols[j0+k].values(buf[k][:m], s)
+				}
+				if w < 8 {
+					for k := range w {
+						for i, x := range v[k] {
+							raw[(s+i)*p+j0+k] = x
+						}
+					}
+					continue
+				}
+				v0, v1, v2, v3, v4, v5, v6, v7 := v[0][:m], v[1][:m], v[2][:m], v[3][:m], v[4][:m], v[5][:m], v[6][:m], v[7][:m]
+				for i := range m {
+					o := raw[(s+i)*p+j0 : (s+i)*p+j0+8]
+					o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = v0[i], v1[i], v2[i], v3[i], v4[i], v5[i], v6[i], v7[i]
+				}
+			}
+		}
+	}), chunks)
+	return mat.NewDense(n, p, raw)
+}
+
+// equalCols reports whether two columns of n rows are equal, as
+// slices.Equal compares.
+func equalCols(a, b designCol, n int) bool {
+	var bufA, bufB [colStrip]float64
+	for lo := 0; lo < n; lo += colStrip {
+		m := min(colStrip, n-lo)
+		if !slices.Equal(a.values(bufA[:m], lo), b.values(bufB[:m], lo)) {
+			return false
+		}
+	}
+	return true
+}
+
+// columns evaluates the columns of terms (without the intercept), each
+// into a slice of its own.
 func (b *builder) columns(terms []term, icpt bool) ([]string, [][]float64, error) {
+	names, specs, err := b.columnSpecs(terms, icpt)
+	if err != nil {
+		return nil, nil, err
+	}
+	cols := make([][]float64, len(specs))
+	for j, c := range specs {
+		cols[j] = make([]float64, b.n)
+		copy(cols[j], c.values(cols[j], 0))
+	}
+	return names, cols, nil
+}
+
+// columnSpecs returns the names of the columns of terms (without the
+// intercept) and how to evaluate them.
+func (b *builder) columnSpecs(terms []term, icpt bool) ([]string, []designCol, error) {
 	for _, t := range terms {
 		for _, v := range t {
 			if _, err := b.variable(v); err != nil {
@@ -889,7 +1008,7 @@ func (b *builder) columns(terms []term, icpt bool) ([]string, [][]float64, error
 	}
 	full := fullCoding(terms, icpt, func(v int) bool { return b.vals[v].cat })
 	var names []string
-	var cols [][]float64
+	var cols []designCol
 	for ti, t := range terms {
 		// For each variable the columns it contributes: numeric one, a
 		// categorical one per level used.
@@ -926,25 +1045,16 @@ func (b *builder) columns(terms []term, icpt bool) ([]string, [][]float64, error
 				}
 			}
 			nameParts := make([]string, len(parts))
-			col := make([]float64, b.n)
-			for i := range col {
-				col[i] = 1
-			}
+			var col designCol
 			for k, p := range parts {
 				if !p.val.cat {
 					nameParts[k] = p.key
-					for i, x := range p.val.num {
-						col[i] *= x
-					}
+					col = append(col, colFactor{num: p.val.num})
 					continue
 				}
 				l := p.levels[digits[k]]
 				nameParts[k] = p.key + "[" + p.val.levels[l] + "]"
-				for i, code := range p.val.codes {
-					if code != l {
-						col[i] = 0
-					}
-				}
+				col = append(col, colFactor{codes: p.val.codes, level: l})
 			}
 			names = append(names, strings.Join(nameParts, ":"))
 			cols = append(cols, col)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/govi-dev/govi/data"
 	"github.com/govi-dev/govi/formula"
+	"github.com/govi-dev/govi/internal/parallel"
 	"github.com/govi-dev/govi/model"
 )
 
@@ -55,14 +56,12 @@ func checkValues(des *formula.Design, fr *data.Frame, fam *Family, fitting bool)
 		}
 	}
 	if x := des.X; x != nil {
-		n, p := x.Dims()
-		col := make([]float64, n)
-		for j := 0; j < p; j++ {
-			mat.Col(col, j, x)
-			if err := check(des.Names[j], col); err != nil {
-				return err
+		cs := checkColumns(x, fitting)
+		for j, c := range cs {
+			if c.bad >= 0 {
+				return bad(des.Names[j], c.bad, x.At(c.bad, j))
 			}
-			if sd := robustSD(col); fitting && sd > 0 && sd < MinScale {
+			if sd := c.sd; fitting && sd > 0 && sd < MinScale {
 				return &DataError{File: fr.Source, Column: des.Names[j],
 					Msg: fmt.Sprintf("column %s varies by too little (sd %g, below %g) to be fitted on this scale; rescale it", des.Names[j], sd, MinScale)}
 			}
@@ -74,7 +73,7 @@ func checkValues(des *formula.Design, fr *data.Frame, fam *Family, fitting bool)
 		}
 	}
 	if fitting && fam.ScaleY && des.Response != nil && len(des.Response) > 1 {
-		sd := robustSD(des.Response)
+		sd := robustSD(des.Response, nil)
 		switch {
 		case sd == 0 && des.SE == nil:
 			return &DataError{File: fr.Source, Column: des.ResponseName,
@@ -88,20 +87,104 @@ func checkValues(des *formula.Design, fr *data.Frame, fam *Family, fitting bool)
 }
 
 // robustSD is the sd of v computed on v scaled by its largest magnitude,
-// so that it neither underflows (values near 1e-300) nor overflows.
-func robustSD(v []float64) float64 {
+// so that it neither underflows (values near 1e-300) nor overflows. The
+// scaled values are written to w, which may be v (nil: a new slice).
+func robustSD(v, w []float64) float64 {
 	m := 0.0
 	for _, x := range v {
 		m = math.Max(m, math.Abs(x))
 	}
+	return scaledSD(v, w, m)
+}
+
+// scaledSD is robustSD given m, the largest magnitude in v.
+func scaledSD(v, w []float64, m float64) float64 {
 	if m == 0 || math.IsInf(m, 0) || math.IsNaN(m) {
 		return 0
 	}
-	w := make([]float64, len(v))
+	if w == nil {
+		w = make([]float64, len(v))
+	}
+	w = w[:len(v)]
 	for i, x := range v {
 		w[i] = x / m
 	}
 	return m * stat.StdDev(w, nil)
+}
+
+// columnCheck is what checkValues needs of a column of the design: the
+// first row out of range (-1 for none) and, when the column has none and
+// the model is being fitted, its robustSD.
+type columnCheck struct {
+	bad int
+	sd  float64
+}
+
+// checkColumns checks every column of x, in parallel over blocks of
+// adjacent columns, each a strip of x copied out a row at a time, with
+// the same arithmetic on every column as robustSD on a copy of it.
+func checkColumns(x *mat.Dense, fitting bool) []columnCheck {
+	n, p := x.Dims()
+	raw := x.RawMatrix()
+	// Up to 4 columns a block, within 2²¹ numbers of scratch per worker.
+	width := max(1, min(4, p, (1<<21)/n))
+	chunks := (p + width - 1) / width
+	out := make([]columnCheck, p)
+	// Every column gets an allocation of its own, as robustSD's copy
+	// does, so that stat.StdDev sums it in the same order (its assembly
+	// depends on the alignment).
+	// (Without fitting, only the range is checked: no copies.)
+	scratch := make([][][]float64, parallel.Workers(chunks))
+	for w := range scratch {
+		scratch[w] = make([][]float64, width)
+		for k := range scratch[w] {
+			if fitting {
+				scratch[w][k] = make([]float64, n)
+			}
+		}
+	}
+	var grp parallel.Group
+	grp.Run(parallel.Func(func(w, c int) {
+		j0, j1 := c*width, min(p, (c+1)*width)
+		cols := scratch[w][:j1-j0]
+		var big [4]float64 // the largest magnitudes
+		bad := [4]int{-1, -1, -1, -1}
+		// A block of rows at a time, so that its cache lines of x stay
+		// in cache while each column is copied out of them.
+		const block = 1024
+		for lo := 0; lo < n; lo += block {
+			hi := min(n, lo+block)
+			for k, col := range cols {
+				b, src := big[k], raw.Data[lo*raw.Stride+j0+k:]
+				for i := range hi - lo {
+					v := src[i*raw.Stride]
+					if fitting {
+						col[lo+i] = v
+					}
+					a := math.Abs(v)
+					if !(a <= MaxValue) {
+						if bad[k] < 0 {
+							bad[k] = lo + i
+						}
+						continue
+					}
+					// As math.Max, for a not NaN.
+					if a > b {
+						b = a
+					}
+				}
+				big[k] = b
+			}
+		}
+		for k, col := range cols {
+			cc := columnCheck{bad: bad[k]}
+			if cc.bad < 0 && fitting {
+				cc.sd = scaledSD(col, col, big[k])
+			}
+			out[j0+k] = cc
+		}
+	}), chunks)
+	return out
 }
 
 // identify checks that the population-level coefficients are identified
@@ -190,8 +273,23 @@ func (d dependency) text(names []string) string {
 
 // rankColumns finds, by modified Gram-Schmidt on the columns scaled to
 // unit norm, the columns of x independent of the earlier ones and, for
-// every other column, its representation by them.
+// every other column, its representation by them. A design that fullRank
+// shows to be well conditioned skips the Gram-Schmidt, whose answer there
+// is known: every column independent.
 func rankColumns(x *mat.Dense) (indep []int, deps []dependency) {
+	if fullRank(x) {
+		_, p := x.Dims()
+		indep = make([]int, p)
+		for j := range indep {
+			indep[j] = j
+		}
+		return indep, nil
+	}
+	return rankColumnsMGS(x)
+}
+
+// rankColumnsMGS is rankColumns by modified Gram-Schmidt alone.
+func rankColumnsMGS(x *mat.Dense) (indep []int, deps []dependency) {
 	n, p := x.Dims()
 	const tol = 1e-9
 	var q [][]float64 // orthonormal basis

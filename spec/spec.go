@@ -74,6 +74,7 @@ import (
 
 	"github.com/govi-dev/govi/data"
 	"github.com/govi-dev/govi/formula"
+	"github.com/govi-dev/govi/internal/parallel"
 	"github.com/govi-dev/govi/model"
 	"github.com/govi-dev/govi/prior"
 )
@@ -648,9 +649,14 @@ func centerColumns(x *mat.Dense, mean []float64) []float64 {
 	n, _ := x.Dims()
 	centers := slices.Clone(mean)
 	centers[0] = 0
-	for i := 0; i < n; i++ {
-		floats.Sub(x.RawRowView(i), centers)
-	}
+	chunks := parallel.Chunks(n, 4096, 64)
+	var grp parallel.Group
+	grp.Run(parallel.Func(func(_, c int) {
+		lo, hi := parallel.Range(n, chunks, c)
+		for i := lo; i < hi; i++ {
+			floats.Sub(x.RawRowView(i), centers)
+		}
+	}), chunks)
 	return centers
 }
 

@@ -22,6 +22,13 @@ type Task interface {
 	Do(w, c int)
 }
 
+// Func adapts a function to a Task, for one-off work outside hot loops
+// (the closure allocates).
+type Func func(w, c int)
+
+// Do calls f(w, c).
+func (f Func) Do(w, c int) { f(w, c) }
+
 // Group runs tasks. Its zero value is ready to use; a Group must not be
 // copied after first use and runs one task at a time.
 type Group struct {
@@ -43,7 +50,9 @@ func Workers(n int) int {
 }
 
 // Run calls t.Do for every chunk in [0, chunks) using up to Workers(chunks)
-// goroutines, the caller's included, and returns when all are done.
+// goroutines, the caller's included, and returns when all are done. A
+// Task's Do must not call Run: with every helper busy in the outer task,
+// the inner Run would wait for one forever.
 func (g *Group) Run(t Task, chunks int) {
 	if chunks <= 0 {
 		return
