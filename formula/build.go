@@ -256,25 +256,27 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe, part bool) (*Design, []str
 		}
 	}
 
-	// Population-level columns.
-	names, cols2, err := b.columns(f.terms, f.icpt)
+	// Population-level columns, evaluated one at a time into X, so that
+	// memory holds X and not every column twice.
+	names, specs, err := b.columnSpecs(f.terms, f.icpt)
 	if err != nil {
 		return nil, nil, err
 	}
 	if f.icpt {
 		names = append([]string{"Intercept"}, names...)
-		one := make([]float64, b.n)
-		for i := range one {
-			one[i] = 1
-		}
-		cols2 = append([][]float64{one}, cols2...)
+		specs = append([]designCol{{}}, specs...)
 	}
 	d.Names = names
-	if p := len(cols2); p > 0 {
+	var id *identifier
+	if fixed == nil && !part {
+		id = newIdentifier(names, f.icpt)
+	}
+	if p := len(specs); p > 0 {
 		raw := make([]float64, b.n*p)
-		for j, c := range cols2 {
-			for i, v := range c {
-				raw[i*p+j] = v
+		for j, c := range specs {
+			c.fill(raw[j:], p)
+			if id != nil {
+				id.add(j, raw, p)
 			}
 		}
 		d.X = mat.NewDense(b.n, p, raw)
@@ -309,8 +311,8 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe, part bool) (*Design, []str
 	switch {
 	case fixed == nil:
 		b.rec.Names = slices.Clone(names)
-		if !part {
-			b.identification(names, cols2, f.icpt)
+		if id != nil {
+			b.warns = append(append(b.warns, id.constant...), id.identical...)
 		}
 	case fixed.Names == nil:
 		// A merged recipe (MergeRecipes): the levels give the names.
@@ -323,50 +325,72 @@ func build(f *Formula, fr *data.Frame, fixed *Recipe, part bool) (*Design, []str
 	return d, b.warns, nil
 }
 
-// identification warns about constant and identical columns.
-func (b *builder) identification(names []string, cols [][]float64, icpt bool) {
-	first := 0
+// identifier finds the constant and identical columns of X as they are
+// evaluated, one at a time.
+type identifier struct {
+	names               []string
+	first               int // the first column checked: 1 after an intercept
+	icpt                bool
+	seed                maphash.Seed
+	byHash              map[uint64][]int
+	constant, identical []string // the warnings
+}
+
+func newIdentifier(names []string, icpt bool) *identifier {
+	id := &identifier{names: names, icpt: icpt, seed: maphash.MakeSeed(), byHash: map[uint64][]int{}}
 	if icpt {
-		first = 1
+		id.first = 1
 	}
-	constant := make([]bool, len(cols))
-	for j := first; j < len(cols); j++ {
-		c := cols[j]
-		same, zero := true, true
-		for _, v := range c {
-			same = same && v == c[0]
-			zero = zero && v == 0
+	return id
+}
+
+// add checks column j of the row-major matrix raw with p columns against
+// the earlier ones.
+func (id *identifier) add(j int, raw []float64, p int) {
+	if j < id.first {
+		return
+	}
+	n := len(raw) / p
+	at := func(i int) float64 { return raw[i*p+j] }
+	same, zero := true, true
+	for i := 0; i < n; i++ {
+		v := at(i)
+		same = same && v == at(0)
+		zero = zero && v == 0
+	}
+	if same && (id.icpt || zero) {
+		id.constant = append(id.constant, fmt.Sprintf("column %q is constant: its coefficient is not identified by the data; use a proper prior", id.names[j]))
+		return
+	}
+	var h maphash.Hash
+	h.SetSeed(id.seed)
+	var buf [8]byte
+	for i := 0; i < n; i++ {
+		bits := math.Float64bits(at(i) + 0) // +0 folds -0 into 0
+		for k := range buf {
+			buf[k] = byte(bits >> (8 * k))
 		}
-		if same && (icpt || zero) {
-			constant[j] = true
-			b.warns = append(b.warns, fmt.Sprintf("column %q is constant: its coefficient is not identified by the data; use a proper prior", names[j]))
+		h.Write(buf[:])
+	}
+	key := h.Sum64()
+	for _, k := range id.byHash[key] {
+		if equalColumns(raw, p, k, j) {
+			id.identical = append(id.identical, fmt.Sprintf("columns %q and %q are identical: their coefficients are not separately identified by the data; use a proper prior", id.names[k], id.names[j]))
+			break
 		}
 	}
-	seed := maphash.MakeSeed()
-	byHash := map[uint64][]int{}
-	for j := first; j < len(cols); j++ {
-		if constant[j] {
-			continue
+	id.byHash[key] = append(id.byHash[key], j)
+}
+
+// equalColumns reports whether columns k and j of the row-major matrix raw
+// with p columns are equal, as slices.Equal compares.
+func equalColumns(raw []float64, p, k, j int) bool {
+	for i := 0; i < len(raw); i += p {
+		if raw[i+k] != raw[i+j] {
+			return false
 		}
-		var h maphash.Hash
-		h.SetSeed(seed)
-		var buf [8]byte
-		for _, v := range cols[j] {
-			bits := math.Float64bits(v + 0) // +0 folds -0 into 0
-			for k := range buf {
-				buf[k] = byte(bits >> (8 * k))
-			}
-			h.Write(buf[:])
-		}
-		key := h.Sum64()
-		for _, k := range byHash[key] {
-			if slices.Equal(cols[k], cols[j]) {
-				b.warns = append(b.warns, fmt.Sprintf("columns %q and %q are identical: their coefficients are not separately identified by the data; use a proper prior", names[k], names[j]))
-				break
-			}
-		}
-		byHash[key] = append(byHash[key], j)
 	}
+	return true
 }
 
 // finite checks that every value is finite.
@@ -604,7 +628,11 @@ func (b *builder) responseValues() ([]float64, error) {
 	}
 	c := b.fr.Lookup(id.name)
 	if c.Kind == data.Numeric {
-		return b.numeric(b.f.resp)
+		// The column itself, not a copy: neither is changed.
+		if err := b.finite(c.Num, b.f.resp); err != nil {
+			return nil, err
+		}
+		return c.Num, nil
 	}
 	levels := b.rec.ResponseLevels
 	if b.fixed == nil {
@@ -681,7 +709,7 @@ func (b *builder) variable(v int) (*value, error) {
 		case rv != nil && rv.Categorical:
 			val, err = b.categorical(vr, c, rv)
 		default:
-			val = &value{num: slices.Clone(c.Num)}
+			val = &value{num: c.Num} // read only: the columns multiply it
 		}
 	case *callNode:
 		if n.fn == "factor" {
@@ -878,8 +906,52 @@ func subset(a, b term) bool {
 	return true
 }
 
+// designCol is one column of a design: the product of numeric variables
+// and level indicators of categorical ones; with no factors it is the
+// intercept, all ones.
+type designCol []colFactor
+
+// colFactor is a numeric variable (codes nil) or the indicator of one level
+// of a categorical variable.
+type colFactor struct {
+	num   []float64
+	codes []int
+	level int
+}
+
+// fill writes the column into dst, the value of row i at dst[i*stride].
+func (c designCol) fill(dst []float64, stride int) {
+	for i := 0; i*stride < len(dst); i++ {
+		v := 1.0
+		for _, f := range c {
+			switch {
+			case f.codes == nil:
+				v *= f.num[i]
+			case f.codes[i] != f.level:
+				v = 0
+			}
+		}
+		dst[i*stride] = v
+	}
+}
+
 // columns evaluates the columns of terms (without the intercept).
 func (b *builder) columns(terms []term, icpt bool) ([]string, [][]float64, error) {
+	names, specs, err := b.columnSpecs(terms, icpt)
+	if err != nil {
+		return nil, nil, err
+	}
+	cols := make([][]float64, len(specs))
+	for j, c := range specs {
+		cols[j] = make([]float64, b.n)
+		c.fill(cols[j], 1)
+	}
+	return names, cols, nil
+}
+
+// columnSpecs returns the names of the columns of terms (without the
+// intercept) and how to evaluate them.
+func (b *builder) columnSpecs(terms []term, icpt bool) ([]string, []designCol, error) {
 	for _, t := range terms {
 		for _, v := range t {
 			if _, err := b.variable(v); err != nil {
@@ -889,7 +961,7 @@ func (b *builder) columns(terms []term, icpt bool) ([]string, [][]float64, error
 	}
 	full := fullCoding(terms, icpt, func(v int) bool { return b.vals[v].cat })
 	var names []string
-	var cols [][]float64
+	var cols []designCol
 	for ti, t := range terms {
 		// For each variable the columns it contributes: numeric one, a
 		// categorical one per level used.
@@ -926,25 +998,16 @@ func (b *builder) columns(terms []term, icpt bool) ([]string, [][]float64, error
 				}
 			}
 			nameParts := make([]string, len(parts))
-			col := make([]float64, b.n)
-			for i := range col {
-				col[i] = 1
-			}
+			var col designCol
 			for k, p := range parts {
 				if !p.val.cat {
 					nameParts[k] = p.key
-					for i, x := range p.val.num {
-						col[i] *= x
-					}
+					col = append(col, colFactor{num: p.val.num})
 					continue
 				}
 				l := p.levels[digits[k]]
 				nameParts[k] = p.key + "[" + p.val.levels[l] + "]"
-				for i, code := range p.val.codes {
-					if code != l {
-						col[i] = 0
-					}
-				}
+				col = append(col, colFactor{codes: p.val.codes, level: l})
 			}
 			names = append(names, strings.Join(nameParts, ":"))
 			cols = append(cols, col)

@@ -62,7 +62,11 @@ func checkValues(des *formula.Design, fr *data.Frame, fam *Family, fitting bool)
 			if err := check(des.Names[j], col); err != nil {
 				return err
 			}
-			if sd := robustSD(col); fitting && sd > 0 && sd < MinScale {
+			if !fitting {
+				continue
+			}
+			// col is a copy: it is scaled in place.
+			if sd := robustSD(col, col); sd > 0 && sd < MinScale {
 				return &DataError{File: fr.Source, Column: des.Names[j],
 					Msg: fmt.Sprintf("column %s varies by too little (sd %g, below %g) to be fitted on this scale; rescale it", des.Names[j], sd, MinScale)}
 			}
@@ -74,7 +78,7 @@ func checkValues(des *formula.Design, fr *data.Frame, fam *Family, fitting bool)
 		}
 	}
 	if fitting && fam.ScaleY && des.Response != nil && len(des.Response) > 1 {
-		sd := robustSD(des.Response)
+		sd := robustSD(des.Response, nil)
 		switch {
 		case sd == 0 && des.SE == nil:
 			return &DataError{File: fr.Source, Column: des.ResponseName,
@@ -88,8 +92,9 @@ func checkValues(des *formula.Design, fr *data.Frame, fam *Family, fitting bool)
 }
 
 // robustSD is the sd of v computed on v scaled by its largest magnitude,
-// so that it neither underflows (values near 1e-300) nor overflows.
-func robustSD(v []float64) float64 {
+// so that it neither underflows (values near 1e-300) nor overflows. The
+// scaled values are written to w, which may be v (nil: a new slice).
+func robustSD(v, w []float64) float64 {
 	m := 0.0
 	for _, x := range v {
 		m = math.Max(m, math.Abs(x))
@@ -97,7 +102,10 @@ func robustSD(v []float64) float64 {
 	if m == 0 || math.IsInf(m, 0) || math.IsNaN(m) {
 		return 0
 	}
-	w := make([]float64, len(v))
+	if w == nil {
+		w = make([]float64, len(v))
+	}
+	w = w[:len(v)]
 	for i, x := range v {
 		w[i] = x / m
 	}
@@ -267,27 +275,41 @@ func rankColumns(x *mat.Dense) (indep []int, deps []dependency) {
 // large to check.
 func (b *Built) separation(cols []int) (sep []int, ok bool) {
 	y, trials := b.Design.Response, b.Design.Trials
-	var signs []float64
-	var rows []int
-	for i := range y {
-		success, failure := y[i] > 0, true
-		if trials != nil {
-			failure = y[i] < trials[i]
-			if trials[i] == 0 {
-				continue
-			}
-		} else {
-			failure = y[i] == 0
+	// outcomes says whether row i has a success and a failure.
+	outcomes := func(i int) (success, failure bool) {
+		if trials == nil {
+			return y[i] > 0, y[i] == 0
 		}
+		if trials[i] == 0 {
+			return false, false
+		}
+		return y[i] > 0, y[i] < trials[i]
+	}
+	// Count the signed rows first, so that a design too large to check
+	// allocates nothing.
+	signed := 0
+	for i := range y {
+		success, failure := outcomes(i)
+		if success {
+			signed++
+		}
+		if failure {
+			signed++
+		}
+	}
+	if float64(signed)*float64(len(cols)) > maxSeparationWork {
+		return nil, false
+	}
+	signs := make([]float64, 0, signed)
+	rows := make([]int, 0, signed)
+	for i := range y {
+		success, failure := outcomes(i)
 		if success {
 			rows, signs = append(rows, i), append(signs, 1)
 		}
 		if failure {
 			rows, signs = append(rows, i), append(signs, -1)
 		}
-	}
-	if float64(len(rows))*float64(len(cols)) > maxSeparationWork {
-		return nil, false
 	}
 	if !separated(b.Design.X, rows, signs, cols) {
 		return nil, true

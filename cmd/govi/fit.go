@@ -335,15 +335,16 @@ func (o *fitOptions) prepare(m *spec.Model, src source, streamed bool) (f fitter
 	if err != nil {
 		return nil, nil, "", close, err
 	}
-	b, err := m.Build(fr)
-	if err != nil {
-		return nil, nil, "", close, err
-	}
 	if fr.Dropped > 0 {
 		cols, _ := m.Columns()
 		warn = fmt.Sprintf("--drop-missing dropped %d of %d rows with missing values in %s", fr.Dropped, fr.Rows+fr.Dropped, strings.Join(cols, ", "))
 	}
-	// The frame is let go here: its columns are in the model now.
+	// Build is the frame's last use, so that it is let go once its columns
+	// are in the design matrix, before the checks that copy X.
+	b, err := m.Build(fr)
+	if err != nil {
+		return nil, nil, "", close, err
+	}
 	return b, func() *spec.Model { return b.Spec }, warn, close, nil
 }
 
