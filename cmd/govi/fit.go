@@ -364,6 +364,10 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !streamed {
+		// The data dominate the heap: hold it near the live heap.
+		defer limitHeap()()
+	}
 	f, sp, dropped, closeData, err := o.prepare(m, src, streamed)
 	if err != nil {
 		return err
