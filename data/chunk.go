@@ -714,6 +714,7 @@ func parseAll(ch *chunker, sp *parseSpec, wantStr []bool) ([]*chunkRes, error) {
 			defer wg.Done()
 			for j := range jobs {
 				r := parseFull(j.raw, sp, wantStr)
+				r.raw.buf = nil // parsed: only the columns are kept, not the bytes too
 				mu.Lock()
 				for len(results) <= j.k {
 					results = append(results, nil)
@@ -749,9 +750,6 @@ func parseAll(ch *chunker, sp *parseSpec, wantStr []bool) ([]*chunkRes, error) {
 	}
 	if readErr != nil {
 		return nil, readErr
-	}
-	for _, r := range results {
-		r.raw.buf = nil // the bytes are no longer needed; offsets stay
 	}
 	return results, nil
 }

@@ -663,7 +663,7 @@ func parquetMemory(path string) (int64, error) {
 			per += 8
 		}
 	}
-	return memoryFactor * per * t.pf.NumRows(), nil
+	return int64(memoryFactor * float64(per*t.pf.NumRows())), nil
 }
 
 // malformed turns a panic of the Parquet library, which it raises on some

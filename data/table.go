@@ -338,15 +338,16 @@ func MemoryEstimate(path string) (int64, error) {
 	if err != nil {
 		return 0, &Error{File: path, Err: err}
 	}
-	return memoryFactor * st.Size(), nil
+	return int64(memoryFactor * float64(st.Size())), nil
 }
 
 // memoryFactor is the peak memory of an in-memory fit over the size of
-// its data's values: the columns read, the design matrix, the
-// quadrature's per-row work and the diagnostics' blocks. Measured: 5.6 for
-// a 10,000,000 × 11 logistic regression (4.9 GB for an 880 MB design,
-// docs/scale.md).
-const memoryFactor = 6
+// its data's values: the frame and the design matrix while X is filled,
+// then X and the rank check's copy of it. Measured (docs/scale.md): 2.2
+// for a 2,000,000 × 11 logistic regression from Parquet (393 MB for
+// 176 MB of values), 2.1 from CSV over the file's size; 2.5 leaves room
+// for the runtime's own memory.
+const memoryFactor = 2.5
 
 // DefaultMemory returns the default memory budget: half of the machine's
 // memory (MemTotal in /proc/meminfo), or 4 GiB where that is unknown.

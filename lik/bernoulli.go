@@ -39,6 +39,10 @@ func NewBernoulliLogit(y []float64) (*BernoulliLogit, error) {
 // Len returns the number of rows.
 func (b *BernoulliLogit) Len() int { return len(b.y) }
 
+// Y returns the response y the likelihood holds: its copy, not the slice
+// given to the constructor. It must not be changed.
+func (b *BernoulliLogit) Y() []float64 { return b.y }
+
 // Aux returns nil.
 func (b *BernoulliLogit) Aux() []string { return nil }
 
@@ -97,6 +101,10 @@ func NewBernoulliProbit(y []float64) (*BernoulliProbit, error) {
 
 // Len returns the number of rows.
 func (b *BernoulliProbit) Len() int { return len(b.y) }
+
+// Y returns the response y the likelihood holds: its copy, not the slice
+// given to the constructor. It must not be changed.
+func (b *BernoulliProbit) Y() []float64 { return b.y }
 
 // Aux returns nil.
 func (b *BernoulliProbit) Aux() []string { return nil }

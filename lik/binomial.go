@@ -57,6 +57,10 @@ func lchoose(n, k float64) float64 {
 // Len returns the number of rows.
 func (b *BinomialLogit) Len() int { return len(b.k) }
 
+// Y returns the successes k the likelihood holds: its copy, not the slice
+// given to the constructor. It must not be changed.
+func (b *BinomialLogit) Y() []float64 { return b.k }
+
 // Aux returns nil.
 func (b *BinomialLogit) Aux() []string { return nil }
 

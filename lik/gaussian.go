@@ -26,6 +26,10 @@ func NewGaussian(y []float64) (*Gaussian, error) {
 // Len returns the number of rows.
 func (g *Gaussian) Len() int { return len(g.y) }
 
+// Y returns the response y the likelihood holds: its copy, not the slice
+// given to the constructor. It must not be changed.
+func (g *Gaussian) Y() []float64 { return g.y }
+
 // Aux returns {"sigma"}.
 func (g *Gaussian) Aux() []string { return []string{"sigma"} }
 
@@ -109,6 +113,10 @@ func NewGaussianSE(y, se []float64) (*GaussianSE, error) {
 
 // Len returns the number of rows.
 func (g *GaussianSE) Len() int { return len(g.y) }
+
+// Y returns the response y the likelihood holds: its copy, not the slice
+// given to the constructor. It must not be changed.
+func (g *GaussianSE) Y() []float64 { return g.y }
 
 // Aux returns nil: the standard deviations are known.
 func (g *GaussianSE) Aux() []string { return nil }

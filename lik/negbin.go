@@ -41,6 +41,10 @@ func NewNegBinomialLog(y []float64) (*NegBinomialLog, error) {
 // Len returns the number of rows.
 func (nb *NegBinomialLog) Len() int { return len(nb.y) }
 
+// Y returns the response y the likelihood holds: its copy, not the slice
+// given to the constructor. It must not be changed.
+func (nb *NegBinomialLog) Y() []float64 { return nb.y }
+
 // Aux returns {"phi"}.
 func (nb *NegBinomialLog) Aux() []string { return []string{"phi"} }
 

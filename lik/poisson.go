@@ -50,6 +50,10 @@ func NewPoissonLog(y []float64) (*PoissonLog, error) {
 // Len returns the number of rows.
 func (p *PoissonLog) Len() int { return len(p.y) }
 
+// Y returns the response y the likelihood holds: its copy, not the slice
+// given to the constructor. It must not be changed.
+func (p *PoissonLog) Y() []float64 { return p.y }
+
 // Aux returns nil.
 func (p *PoissonLog) Aux() []string { return nil }
 

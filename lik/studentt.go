@@ -47,6 +47,10 @@ func studentConst(nu float64) float64 {
 // Len returns the number of rows.
 func (t *StudentT) Len() int { return len(t.y) }
 
+// Y returns the response y the likelihood holds: its copy, not the slice
+// given to the constructor. It must not be changed.
+func (t *StudentT) Y() []float64 { return t.y }
+
 // Aux returns {"sigma", "nu"}, or {"sigma"} when ν is fixed.
 func (t *StudentT) Aux() []string {
 	if t.nu > 0 {

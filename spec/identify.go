@@ -365,27 +365,41 @@ func rankColumnsMGS(x *mat.Dense) (indep []int, deps []dependency) {
 // large to check.
 func (b *Built) separation(cols []int) (sep []int, ok bool) {
 	y, trials := b.Design.Response, b.Design.Trials
-	var signs []float64
-	var rows []int
-	for i := range y {
-		success, failure := y[i] > 0, true
-		if trials != nil {
-			failure = y[i] < trials[i]
-			if trials[i] == 0 {
-				continue
-			}
-		} else {
-			failure = y[i] == 0
+	// outcomes says whether row i has a success and a failure.
+	outcomes := func(i int) (success, failure bool) {
+		if trials == nil {
+			return y[i] > 0, y[i] == 0
 		}
+		if trials[i] == 0 {
+			return false, false
+		}
+		return y[i] > 0, y[i] < trials[i]
+	}
+	// Count the signed rows first, so that a design too large to check
+	// allocates nothing.
+	signed := 0
+	for i := range y {
+		success, failure := outcomes(i)
+		if success {
+			signed++
+		}
+		if failure {
+			signed++
+		}
+	}
+	if float64(signed)*float64(len(cols)) > maxSeparationWork {
+		return nil, false
+	}
+	signs := make([]float64, 0, signed)
+	rows := make([]int, 0, signed)
+	for i := range y {
+		success, failure := outcomes(i)
 		if success {
 			rows, signs = append(rows, i), append(signs, 1)
 		}
 		if failure {
 			rows, signs = append(rows, i), append(signs, -1)
 		}
-	}
-	if float64(len(rows))*float64(len(cols)) > maxSeparationWork {
-		return nil, false
 	}
 	if !separated(b.Design.X, rows, signs, cols) {
 		return nil, true

@@ -349,7 +349,8 @@ type Built struct {
 	// Design is the evaluated formula. When Spec.Centers is set (an
 	// intercept, predictors centered), the columns of Design.X after the
 	// intercept hold x − center: they are centered in place, which saves a
-	// copy of the design matrix.
+	// copy of the design matrix. Design.Response is the likelihood's copy
+	// of y. Neither is to be changed.
 	Design *formula.Design
 	// Spec is the description used: the input with every prior made
 	// explicit (defaults resolved) and the recipe and centers filled in.
@@ -470,6 +471,10 @@ func (m *Model) build(fr *data.Frame, st *designStats) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
+	// From here on only the rows' line numbers are needed: the frame's
+	// columns, in X now, are let go (when the caller lets go of the frame)
+	// rather than held next to X through the checks, which copy it.
+	fr = &data.Frame{Rows: fr.Rows, Source: fr.Source, Lines: fr.Lines}
 	if err := fam.suits(des); err != nil {
 		return nil, err
 	}
@@ -486,6 +491,9 @@ func (m *Model) build(fr *data.Frame, st *designStats) (*Built, error) {
 	l, err := fam.likelihood(m, des, fr)
 	if err != nil {
 		return nil, err
+	}
+	if ly, ok := l.(interface{ Y() []float64 }); ok && des.Response != nil {
+		des.Response = ly.Y() // the likelihood's copy, so that y is held once
 	}
 	out := &Built{Design: des, Warnings: warns, Family: fam, Source: fr.Source}
 	terms := model.Terms{Lik: l, X: des.X, Names: coefNames(des.Names), Offset: des.Offset}

@@ -335,15 +335,16 @@ func (o *fitOptions) prepare(m *spec.Model, src source, streamed bool) (f fitter
 	if err != nil {
 		return nil, nil, "", close, err
 	}
-	b, err := m.Build(fr)
-	if err != nil {
-		return nil, nil, "", close, err
-	}
 	if fr.Dropped > 0 {
 		cols, _ := m.Columns()
 		warn = fmt.Sprintf("--drop-missing dropped %d of %d rows with missing values in %s", fr.Dropped, fr.Rows+fr.Dropped, strings.Join(cols, ", "))
 	}
-	// The frame is let go here: its columns are in the model now.
+	// Build is the frame's last use, so that it is let go once its columns
+	// are in the design matrix, before the checks that copy X.
+	b, err := m.Build(fr)
+	if err != nil {
+		return nil, nil, "", close, err
+	}
 	return b, func() *spec.Model { return b.Spec }, warn, close, nil
 }
 
@@ -362,6 +363,10 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	streamed, err := o.streaming(src, stderr)
 	if err != nil {
 		return err
+	}
+	if !streamed {
+		// The data dominate the heap: hold it near the live heap.
+		defer limitHeap()()
 	}
 	f, sp, dropped, closeData, err := o.prepare(m, src, streamed)
 	if err != nil {
