@@ -97,6 +97,7 @@ type glmEval struct {
 }
 
 type glmScratch struct {
+	_     [64]byte    // a cache line between workers' scratch (parallel.Local)
 	b     [][]float64 // per key, Bᵀx (K)
 	u     [][]float64 // per key, s then u (k)
 	beta  [][]float64 // per key, ∂/∂u (k)
@@ -118,6 +119,7 @@ type glmScratch struct {
 	// curvature pass
 	deta, daa []float64
 	hgam      []float64
+	_         [64]byte
 }
 
 func newGLMEval(pm model.Predictors, opt *Quadrature) (*glmEval, error) {
@@ -368,13 +370,13 @@ func (g *glmEval) allocChunks() {
 	g.cgC = make([][]float64, g.chunks)
 	g.cgN = make([][]float64, g.chunks)
 	for c := 0; c < g.chunks; c++ {
-		g.cgmu[c] = make([]float64, d)
+		g.cgmu[c] = parallel.Local(d)
 		if g.hasD {
-			g.cgD[c] = make([]float64, d)
+			g.cgD[c] = parallel.Local(d)
 		}
-		g.cgB[c] = make([]float64, d*kf)
-		g.cgC[c] = make([]float64, k*k)
-		g.cgN[c] = make([]float64, len(g.gEps)*k)
+		g.cgB[c] = parallel.Local(d * kf)
+		g.cgC[c] = parallel.Local(k * k)
+		g.cgN[c] = parallel.Local(len(g.gEps) * k)
 	}
 	g.gD = nil
 	if g.hasD {
@@ -429,26 +431,26 @@ func (g *glmEval) growScratch(nw int) {
 			b:     make([][]float64, R),
 			u:     make([][]float64, R),
 			beta:  make([][]float64, R),
-			y:     make([]float64, kf),
-			gk:    make([]float64, k),
-			mr:    make([]float64, R),
-			dsq:   make([]float64, R),
-			g:     make([]float64, R*R),
-			alpha: make([]float64, R),
-			gamma: make([]float64, R*R),
-			gpsi:  make([]float64, k),
-			mrj:   make([]float64, R),
-			daux:  make([]float64, g.kl),
-			eacc:  make([]float64, g.kl),
-			tauGr: make([]float64, R),
-			deta:  make([]float64, g.kl),
-			daa:   make([]float64, g.kl*g.kl),
-			hgam:  make([]float64, g.kl*g.kl),
+			y:     parallel.Local(kf),
+			gk:    parallel.Local(k),
+			mr:    parallel.Local(R),
+			dsq:   parallel.Local(R),
+			g:     parallel.Local(R * R),
+			alpha: parallel.Local(R),
+			gamma: parallel.Local(R * R),
+			gpsi:  parallel.Local(k),
+			mrj:   parallel.Local(R),
+			daux:  parallel.Local(g.kl),
+			eacc:  parallel.Local(g.kl),
+			tauGr: parallel.Local(R),
+			deta:  parallel.Local(g.kl),
+			daa:   parallel.Local(g.kl * g.kl),
+			hgam:  parallel.Local(g.kl * g.kl),
 		}
 		for r := 0; r < R; r++ {
-			s.b[r] = make([]float64, kf)
-			s.u[r] = make([]float64, k)
-			s.beta[r] = make([]float64, k)
+			s.b[r] = parallel.Local(kf)
+			s.u[r] = parallel.Local(k)
+			s.beta[r] = parallel.Local(k)
 		}
 		g.ws = append(g.ws, s)
 	}

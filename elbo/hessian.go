@@ -106,8 +106,8 @@ func (g *glmEval) curvature(grad []float64, hess *mat.SymDense, q family.Family)
 	if cb == nil {
 		cb = &curvBuf{val: make([]float64, g.chunks)}
 		for c := 0; c < g.chunks; c++ {
-			cb.grad = append(cb.grad, make([]float64, d))
-			cb.hess = append(cb.hess, make([]float64, d*d))
+			cb.grad = append(cb.grad, parallel.Local(d))
+			cb.hess = append(cb.hess, parallel.Local(d*d))
 		}
 		g.curv = cb
 	}

@@ -140,3 +140,16 @@ func Chunks(n, minItems, maxChunks int) int {
 func Range(n, chunks, c int) (lo, hi int) {
 	return c * n / chunks, (c + 1) * n / chunks
 }
+
+// lineFloats is a cache line, in float64s.
+const lineFloats = 8
+
+// Local returns a zeroed slice of n float64s for the hot writes of one
+// worker or chunk. It is padded by a cache line on both sides so that no
+// other allocation shares its cache lines: small accumulators made one
+// after another sit side by side in memory, and two cores writing
+// neighbouring ones pass the line back and forth on every write (false
+// sharing), which cost a fifth of the second core's speed-up.
+func Local(n int) []float64 {
+	return make([]float64, n+2*lineFloats)[lineFloats : lineFloats+n : lineFloats+n]
+}
