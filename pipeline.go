@@ -328,7 +328,12 @@ func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptio
 			n, stride = s, k
 		} else {
 			n = AutoDraws(m, res.Approx, rows, rowsFit, opt.Source != nil)
-			if n < DefaultDraws {
+			switch {
+			case n == MinDraws:
+				// The floor binds here when the fit is cheap: the draws
+				// may then cost more than the fit.
+				out.Notes = append(out.Notes, fmt.Sprintf("the diagnostics use %d draws, the fewest the checks take (--draws N for more)", n))
+			case n < DefaultDraws:
 				out.Notes = append(out.Notes, fmt.Sprintf("the diagnostics use %d draws, as many as cost no more than the fit (--draws N for more)", n))
 			}
 		}
