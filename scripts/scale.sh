@@ -7,9 +7,10 @@
 #   3. a 10,000,000-row fit streamed from CSV and from Parquet
 #      (--batch-size): wall time, peak RSS (/usr/bin/time -v), rows/s, and
 #      its means and sds against the in-memory fit of the same rows (same
-#      seed; each fit chooses its own number of draws);
+#      seed, 250 draws on both sides); then each file again with the
+#      default draws, for the diagnostics' cost against the fit;
 #   4. rows/s of the streamed fit at GOMAXPROCS 1 and 2 (1,000,000 rows,
-#      3 epochs);
+#      3 epochs, 5 alternating rounds), and BenchmarkMinibatchStream;
 #   5. a bad cell at data row 9,000,000 of a 10,000,000-row file, CSV and
 #      Parquet: the message, the exit code, the time to it, and that no
 #      output directory is left.
