@@ -110,21 +110,26 @@ func drawCosts(m model.LogDensity, q family.Sampler, streamed bool) (costs, bool
 
 // Subsampled diagnostics: data of at least subsampleDiagMin rows whose
 // exact diagnostics at MinDraws would cost more than the fit evaluate
-// every draw on about subsampleDiagRows rows (stream.LogLikSubsample).
+// every draw on about subsampleDiagRows rows (stream.LogLikSubsample), or,
+// on fewer than twice that, on as many rows as let MinDraws draws cost the
+// fit, if that is at least subsampleDiagFloor.
 const (
-	subsampleDiagMin  = 1000000
-	subsampleDiagRows = 100000
+	subsampleDiagMin   = 100000
+	subsampleDiagRows  = 100000
+	subsampleDiagFloor = 10000
 )
 
 // AutoSubsample returns the plan of Run's diagnostics when RunOptions.Draws
 // is zero and the exact pass over every row (AutoDraws) would cost more
-// than the fit even at MinDraws draws: on n ≥ 10⁶ rows of dense
+// than the fit even at MinDraws draws: on n ≥ 10⁵ rows of dense
 // predictors with a likelihood without auxiliary parameters, log p at the
 // draws is estimated from every stride-th row with a control variate
 // whose total is exact (stream.LogLikSubsample), a pass over all rows at
-// q's mean plus every draw on about 10⁵ rows. draws is then the number
-// whose cost, with that pass, equals the fit's, within [MinDraws,
-// DefaultDraws]. ok is false when the exact pass applies.
+// q's mean plus every draw on the subsample: about 10⁵ rows, or on fewer
+// than 2·10⁵ rows as many as let MinDraws draws with that pass cost the
+// fit. draws is then the number whose cost, with that pass, equals the
+// fit's, within [MinDraws, DefaultDraws]. ok is false when the exact pass
+// applies.
 func AutoSubsample(m model.LogDensity, q family.Sampler, n, fitRows int, streamed bool) (draws, stride int, ok bool) {
 	k, ok := drawCosts(m, q, streamed)
 	if !ok || n < subsampleDiagMin {
@@ -139,6 +144,13 @@ func AutoSubsample(m model.LogDensity, q family.Sampler, n, fitRows int, streame
 		return 0, 0, false
 	}
 	stride = n / subsampleDiagRows
+	if stride < 2 {
+		r := (float64(fitRows)*(k.fit+k.read) - N*(k.read+k.cv)) / (MinDraws * k.draw)
+		if !(r >= subsampleDiagFloor) {
+			return 0, 0, false
+		}
+		stride = max(2, int(math.Ceil(N/r)))
+	}
 	rows := float64((n + stride - 1) / stride)
 	s := (float64(fitRows)*(k.fit+k.read) - N*(k.read+k.cv)) / (rows * k.draw)
 	if math.IsNaN(s) {

@@ -124,8 +124,27 @@ func TestAutoSubsample(t *testing.T) {
 	if more, _, ok := govi.AutoSubsample(m, q, n, 10*n, false); !ok || more <= draws {
 		t.Errorf("10 passes: %d draws (%v), not more than %d for 5", more, ok, draws)
 	}
-	if _, _, ok := govi.AutoSubsample(m, q, 500000, 5*500000, false); ok {
-		t.Error("500,000 rows: subsampled, want the exact pass")
+	if _, stride, ok := govi.AutoSubsample(m, q, 500000, 5*500000, false); !ok || stride != 5 {
+		t.Errorf("500,000 rows: stride %d, %v; want every 5th row", stride, ok)
+	}
+	// Below 2·10⁵ rows the stride makes MinDraws draws and the control
+	// variate's pass cost the fit, on at least 10⁴ rows per draw.
+	for _, tc := range []struct {
+		n, passes int
+		want      bool
+	}{
+		{150000, 5, true},
+		{150000, 1, false}, // one pass is too short for 10⁴ rows per draw
+		{99999, 5, false},  // below 10⁵ rows: exact
+	} {
+		draws, stride, ok := govi.AutoSubsample(m, q, tc.n, tc.passes*tc.n, false)
+		if ok != tc.want {
+			t.Errorf("%d rows, %d passes: subsampled %v, want %v", tc.n, tc.passes, ok, tc.want)
+			continue
+		}
+		if ok && (stride < 2 || (tc.n+stride-1)/stride < 10000 || draws < govi.MinDraws) {
+			t.Errorf("%d rows, %d passes: %d draws on every %d-th row; want ≥ %d draws on ≥ 10⁴ rows, stride ≥ 2", tc.n, tc.passes, draws, stride, govi.MinDraws)
+		}
 	}
 	// A fit long enough for MinDraws exact draws keeps the exact pass.
 	if _, _, ok := govi.AutoSubsample(m, q, n, 2000*n, false); ok {
@@ -158,4 +177,40 @@ func TestRunSubsampledDiagnostics(t *testing.T) {
 		t.Errorf("verdict %v, KL %.3g: want reliable and |KL| ≤ 0.01 for a 4-parameter logistic regression on 10⁶ rows", dg.Verdict, dg.KL)
 	}
 	t.Logf("%d draws, SE %.2g, KL %.2g", out.Draws.X.RawMatrix().Rows, out.Draws.LogPSE, out.Diagnostics.KL)
+}
+
+// On 100,000 rows, a mean-field fit is cheaper than MinDraws exact draws:
+// the diagnostics subsample every 2nd row (the stride that lets MinDraws
+// draws cost the fit), with a standard error below 0.1 nats, and reach the
+// exact pass's verdict with a KL within its Monte Carlo error.
+func TestRunSubsampledDiagnosticsFloor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two fits of 100,000 × 100 rows")
+	}
+	m := synth.LogisticModel(100000, 100, 1)
+	sub, err := govi.Run(context.Background(), m, govi.RunOptions{Family: "meanfield", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, err := govi.Run(context.Background(), m, govi.RunOptions{Family: "meanfield", Seed: 1, Draws: govi.MinDraws})
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := sub.Draws.LogPSE
+	t.Logf("subsampled: %d draws, SE %.2g, KL %.3g ± %.2g, %v; exact: %d draws, KL %.3g ± %.2g, %v",
+		sub.Draws.X.RawMatrix().Rows, se, sub.Diagnostics.KL, sub.Diagnostics.KLSE, sub.Diagnostics.Verdict,
+		exact.Draws.X.RawMatrix().Rows, exact.Diagnostics.KL, exact.Diagnostics.KLSE, exact.Diagnostics.Verdict)
+	if !(se > 0 && se < 0.1) {
+		t.Errorf("largest standard error %g nats, want in (0, 0.1): the subsampled pass was not chosen or is too noisy", se)
+	}
+	if exact.Draws.LogPSE != 0 {
+		t.Errorf("--draws %d: standard error %g, want the exact pass", govi.MinDraws, exact.Draws.LogPSE)
+	}
+	if sub.Diagnostics.Verdict != exact.Diagnostics.Verdict {
+		t.Errorf("verdict %v, exact pass %v", sub.Diagnostics.Verdict, exact.Diagnostics.Verdict)
+	}
+	tol := 4 * math.Hypot(sub.Diagnostics.KLSE, exact.Diagnostics.KLSE)
+	if d := math.Abs(sub.Diagnostics.KL - exact.Diagnostics.KL); d > tol {
+		t.Errorf("KL %.3g against the exact pass's %.3g: differ by %.3g, more than 4 SE (%.3g)", sub.Diagnostics.KL, exact.Diagnostics.KL, d, tol)
+	}
 }
