@@ -143,16 +143,19 @@ func AutoSubsample(m model.LogDensity, q family.Sampler, n, fitRows int, streame
 	if exact := (float64(fitRows)*(k.fit+k.read)/N - k.read) / k.draw; exact >= MinDraws {
 		return 0, 0, false
 	}
+	// What the draws may cost on the subsample: the fit less the control
+	// variate's pass over every row.
+	budget := float64(fitRows)*(k.fit+k.read) - N*(k.read+k.cv)
 	stride = n / subsampleDiagRows
 	if stride < 2 {
-		r := (float64(fitRows)*(k.fit+k.read) - N*(k.read+k.cv)) / (MinDraws * k.draw)
+		r := budget / (MinDraws * k.draw)
 		if !(r >= subsampleDiagFloor) {
 			return 0, 0, false
 		}
 		stride = max(2, int(math.Ceil(N/r)))
 	}
 	rows := float64((n + stride - 1) / stride)
-	s := (float64(fitRows)*(k.fit+k.read) - N*(k.read+k.cv)) / (rows * k.draw)
+	s := budget / (rows * k.draw)
 	if math.IsNaN(s) {
 		s = MinDraws
 	}
