@@ -201,7 +201,10 @@ func (t *CSV) Scan(fn func(k int, f *Frame) error) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.out <- parseChunk(j.raw, t.sp, make([]bool, len(t.sp.fields)))
+				r := parseChunk(j.raw, t.sp, make([]bool, len(t.sp.fields)))
+				t.ch.release(j.raw)
+				r.raw.buf, r.raw.mem = nil, nil
+				j.out <- r
 			}
 		}()
 	}
