@@ -70,6 +70,18 @@ func (b *BernoulliLogit) LogLik(i int, eta float64, aux, daux []float64) (l, d1,
 	return l, s * q, -e / ((1 + e) * (1 + e))
 }
 
+// LogLikValues implements model.RowValues: ℓ = min(x, 0) − log1p(e^{−|x|})
+// with x = sη, LogLik's value without its derivatives or branches.
+func (b *BernoulliLogit) LogLikValues(dst []float64, i int, eta []float64) {
+	s := 2*b.y[i] - 1
+	dst = dst[:len(eta)]
+	for k, e := range eta {
+		x := s * e
+		// −(lp − min(x, 0)) rather than min(x, 0) − lp: LogLik's −0 at x ≫ 0.
+		dst[k] = -(math.Log1p(math.Exp(-math.Abs(x))) - min(x, 0))
+	}
+}
+
 // Mean returns P(y = 1 | η) = σ(η).
 func (b *BernoulliLogit) Mean(i int, eta float64, aux []float64) float64 { return mathx.Logistic(eta) }
 

@@ -91,6 +91,25 @@ func (b *BinomialLogit) LogLik(i int, eta float64, aux, daux []float64) (l, d1, 
 	return l, k*q - f*p, -n * e / ((1 + e) * (1 + e))
 }
 
+// LogLikValues implements model.RowValues with LogLik's value:
+// k·log σ(η) + (n − k)·log σ(−η) + log C(n, k).
+func (b *BinomialLogit) LogLikValues(dst []float64, i int, eta []float64) {
+	k, f, c := b.k[i], b.n[i]-b.k[i], b.c[i]
+	dst = dst[:len(eta)]
+	for j, e := range eta {
+		lp := math.Log1p(math.Exp(-math.Abs(e)))
+		// log σ(η) = min(η, 0) − lp, log σ(−η) = min(−η, 0) − lp.
+		l := c
+		if k > 0 {
+			l += k * (min(e, 0) - lp)
+		}
+		if f > 0 {
+			l += f * (min(-e, 0) - lp)
+		}
+		dst[j] = l
+	}
+}
+
 // Mean returns E[k | η] = n·σ(η).
 func (b *BinomialLogit) Mean(i int, eta float64, aux []float64) float64 {
 	return b.n[i] * mathx.Logistic(eta)

@@ -23,6 +23,10 @@ type auxHessian interface {
 
 type polynomial interface{ Degree() int }
 
+type rowValues interface {
+	LogLikValues(dst []float64, i int, eta []float64)
+}
+
 type predictor interface {
 	Mean(i int, eta float64, aux []float64) float64
 	Rand(i int, eta float64, aux []float64, rng *rand.Rand) float64
@@ -41,7 +45,33 @@ var (
 	}
 	_ = []auxHessian{(*Gaussian)(nil), (*NegBinomialLog)(nil), (*StudentT)(nil)}
 	_ = []polynomial{(*Gaussian)(nil), (*GaussianSE)(nil)}
+	_ = []rowValues{(*BernoulliLogit)(nil), (*BinomialLogit)(nil), (*PoissonLog)(nil)}
 )
+
+// TestLogLikValues checks that the row-at-once values are LogLik's bit
+// for bit, on every row and at η from −800 to 800 including ±0.
+func TestLogLikValues(t *testing.T) {
+	eta := []float64{-800, -40, -9.5, -1, -1e-300, math.Copysign(0, -1), 0, 1e-300, 0.3, 1, 2.5, 9.5, 40, 710, 800}
+	for _, f := range []interface {
+		likelihood
+		rowValues
+	}{
+		must(NewBernoulliLogit([]float64{0, 1, 1})),
+		must(NewBinomialLogit([]float64{0, 3, 5, 0}, []float64{5, 5, 5, 0})),
+		must(NewPoissonLog([]float64{0, 1, 7, 1e4})),
+	} {
+		dst := make([]float64, len(eta))
+		for i := 0; i < f.Len(); i++ {
+			f.LogLikValues(dst, i, eta)
+			for k, e := range eta {
+				want, _, _ := f.LogLik(i, e, nil, nil)
+				if math.Float64bits(dst[k]) != math.Float64bits(want) {
+					t.Errorf("%T row %d at η = %g: LogLikValues %v, LogLik %v", f, i, e, dst[k], want)
+				}
+			}
+		}
+	}
+}
 
 // must returns v, panicking on a constructor error (test fixtures are valid).
 func must[T any](v T, err error) T {

@@ -72,6 +72,19 @@ func (p *PoissonLog) LogLik(i int, eta float64, aux, daux []float64) (l, d1, d2 
 	return l, y - mu, -mu
 }
 
+// LogLikValues implements model.RowValues with LogLik's value.
+func (p *PoissonLog) LogLikValues(dst []float64, i int, eta []float64) {
+	y, c := p.y[i], p.c[i]
+	dst = dst[:len(eta)]
+	for k, e := range eta {
+		l := c - math.Exp(e)
+		if y != 0 {
+			l += y * e
+		}
+		dst[k] = l
+	}
+}
+
 // Mean returns E[y | η] = e^η.
 func (p *PoissonLog) Mean(i int, eta float64, aux []float64) float64 { return math.Exp(eta) }
 

@@ -47,6 +47,29 @@ type AuxCached interface {
 	LogLikPrepared(i int, eta float64, aux, cache, daux []float64) (l, d1, d2 float64)
 }
 
+// RowValues is implemented by likelihoods without auxiliary parameters
+// that evaluate one row's ℓᵢ at many linear predictors in one call and
+// without derivatives: the diagnostics' passes need log p at every draw,
+// where a call per draw through Likelihood pays for derivatives it
+// discards and for the dispatch.
+type RowValues interface {
+	// LogLikValues stores in dst[s] the ℓᵢ(eta[s]) that LogLik returns,
+	// bit for bit; dst and eta have the same length.
+	LogLikValues(dst []float64, i int, eta []float64)
+}
+
+// LogLikValues stores in dst[s] row i's ℓ at eta[s] for a likelihood
+// without auxiliary parameters, through its RowValues when it has one.
+func LogLikValues(l Likelihood, dst []float64, i int, eta []float64) {
+	if rv, ok := l.(RowValues); ok {
+		rv.LogLikValues(dst, i, eta)
+		return
+	}
+	for s, e := range eta {
+		dst[s], _, _ = l.LogLik(i, e, nil, nil)
+	}
+}
+
 // Polynomial is implemented by likelihoods that are polynomials of the
 // given degree in η (the Gaussian: 2), so quadrature needs few nodes.
 type Polynomial interface {

@@ -111,6 +111,8 @@ type logLikTask struct {
 	rows   []int       // the rows of Layout in the current product
 	chunks int
 	grp    parallel.Group
+	// Per draw: a row's η and ℓ (each chunk uses its draws' range).
+	eta, l []float64
 }
 
 // prepare caches what depends on the draws and the layout's structure.
@@ -142,6 +144,7 @@ func (t *logLikTask) prepare(lay *model.Layout) {
 		}
 	}
 	t.chunks = parallel.Chunks(S, 16, 64)
+	t.eta, t.l = make([]float64, S), make([]float64, S)
 }
 
 // block adds the block's log likelihoods.
@@ -168,6 +171,8 @@ func (t *logLikTask) Do(_, c int) {
 	lik := lay.Lik
 	da, p := lay.DenseAt, t.p
 	dst := t.dst[lo:hi]
+	etas, ls := t.eta[lo:hi], t.l[lo:hi]
+	noAux := len(lik.Aux()) == 0
 	for _, i := range t.rows {
 		var x []float64
 		if p > 0 {
@@ -194,8 +199,15 @@ func (t *logLikTask) Do(_, c int) {
 				}
 				eta += v
 			}
-			l, _, _ := lik.LogLik(i, eta, t.aux[lo+s], nil)
-			dst[s] += l
+			etas[s] = eta
 		}
+		if noAux {
+			model.LogLikValues(lik, ls, i, etas)
+		} else {
+			for s, eta := range etas {
+				ls[s], _, _ = lik.LogLik(i, eta, t.aux[lo+s], nil)
+			}
+		}
+		floats.Add(dst, ls)
 	}
 }
