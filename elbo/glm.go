@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/govi-dev/govi/family"
+	"github.com/govi-dev/govi/internal/linalg"
 	"github.com/govi-dev/govi/internal/parallel"
 	"github.com/govi-dev/govi/model"
 )
@@ -119,6 +120,7 @@ type glmScratch struct {
 	// curvature pass
 	deta, daa []float64
 	hgam      []float64
+	low       linalg.Lower // the dense block of the Hessian
 	_         [64]byte
 }
 

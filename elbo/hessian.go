@@ -150,8 +150,8 @@ func (g *glmEval) curvature(grad []float64, hess *mat.SymDense, q family.Family)
 }
 
 // curvChunk is the row pass: per row the ELBO term, E[ℓ'] x (into E[∇]),
-// E[ℓ”] x xᵀ (lower triangle, by axpy over the contiguous dense
-// columns), and the auxiliary-parameter blocks.
+// E[ℓ”] x xᵀ (lower triangle; the dense columns' block through
+// linalg.Lower), and the auxiliary-parameter blocks.
 func (g *glmEval) curvChunk(w, c int) {
 	lo, hi := parallel.Range(g.n, g.chunks, c)
 	if g.rows != nil {
@@ -167,6 +167,9 @@ func (g *glmEval) curvChunk(w, c int) {
 	sc := g.scale
 	val := 0.0
 	da := g.lay.DenseAt
+	if g.p > 0 {
+		s.low.Reset(hg[da*d+da:], d, g.p)
+	}
 	for pos := lo; pos < hi; pos++ {
 		i := pos
 		if g.rows != nil {
@@ -225,16 +228,12 @@ func (g *glmEval) curvChunk(w, c int) {
 				}
 			}
 		}
-		// E[∇] and the Hessian pieces of this row: dense × dense by axpy,
-		// then the sparse entries against everything before them.
+		// E[∇] and the Hessian pieces of this row: dense × dense in
+		// blocks of rows, then the sparse entries against everything
+		// before them.
 		if xrow != nil {
 			floats.AddScaled(gc[da:da+g.p], av, xrow)
-			for j, xa := range xrow {
-				if xa != 0 {
-					a := da + j
-					floats.AddScaled(hg[a*d+da:a*d+a+1], cc*xa, xrow[:j+1])
-				}
-			}
+			s.low.Add(cc, xrow)
 		}
 		for t, a := range s.si {
 			xa := s.sx[t]
@@ -268,6 +267,7 @@ func (g *glmEval) curvChunk(w, c int) {
 			}
 		}
 	}
+	s.low.Flush()
 	cb.val[c] = val
 }
 

@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/govi-dev/govi/internal/linalg"
 	"github.com/govi-dev/govi/internal/parallel"
 	"github.com/govi-dev/govi/model"
 )
@@ -82,17 +83,21 @@ type subAcc struct {
 	g, h  []float64 // p, p×p lower
 	r, r2 []float64 // per draw: Σ rᵢ and Σ rᵢ²
 	m     int
-	eta   []float64 // scratch: the draws' δ of a row
+	// Scratch for a subsampled row: the draws' δ, η and ℓ.
+	dl, eta, l []float64
+	low        linalg.Lower // into h
 }
 
 func newSubAcc(p, S int) subAcc {
-	return subAcc{g: make([]float64, p), h: make([]float64, p*p), r: make([]float64, S), r2: make([]float64, S), eta: make([]float64, S)}
+	return subAcc{g: make([]float64, p), h: make([]float64, p*p), r: make([]float64, S), r2: make([]float64, S),
+		dl: make([]float64, S), eta: make([]float64, S), l: make([]float64, S)}
 }
 
 func (a *subAcc) reset() {
 	a.a, a.m = 0, 0
 	clear(a.g)
 	clear(a.h)
+	a.low.Reset(a.h, len(a.g), len(a.g))
 	clear(a.r)
 	clear(a.r2)
 }
@@ -146,9 +151,10 @@ func (t *subTask) block(b *Block) error {
 func (t *subTask) Do(_, k int) {
 	a := &t.acc[k]
 	a.reset()
+	defer a.low.Flush()
 	lay, b := t.lay, t.b
 	lo, hi := parallel.Range(b.Len(), t.chunks, k)
-	p, c := t.p, t.c[t.da:t.da+t.p]
+	c := t.c[t.da : t.da+t.p]
 	for r := lo; r < hi; r++ {
 		i := b.Row(r)
 		x := lay.X.RawRowView(i)
@@ -159,19 +165,18 @@ func (t *subTask) Do(_, k int) {
 		l0, d1, d2 := lay.Lik.LogLik(i, eta, nil, nil)
 		a.a += l0
 		floats.AddScaled(a.g, d1, x)
-		for j, xj := range x {
-			if xj != 0 {
-				floats.AddScaled(a.h[j*p:j*p+j+1], d2*xj, x[:j+1])
-			}
-		}
+		a.low.Add(d2, x)
 		if (t.base+r)%t.stride != 0 {
 			continue
 		}
 		a.m++
 		for s := 0; s < t.S; s++ {
-			dl := floats.Dot(x, t.deltas.RawRowView(s))
-			l, _, _ := lay.Lik.LogLik(i, eta+dl, nil, nil)
-			rem := l - (l0 + dl*(d1+0.5*d2*dl))
+			a.dl[s] = floats.Dot(x, t.deltas.RawRowView(s))
+			a.eta[s] = eta + a.dl[s]
+		}
+		model.LogLikValues(lay.Lik, a.l, i, a.eta)
+		for s, dl := range a.dl {
+			rem := a.l[s] - (l0 + dl*(d1+0.5*d2*dl))
 			a.r[s] += rem
 			a.r2[s] += rem * rem
 		}
