@@ -362,7 +362,7 @@ func (out *Outcome) finish(ctx context.Context, m model.LogDensity, opt RunOptio
 		if opt.Source != nil {
 			rows = opt.Source.NumRows()
 		}
-		msg := fmt.Sprintf("the diagnostics use %d draws, their log densities estimated from every %d-th row (%d of %d rows) with a control variate whose total over all rows is exact; standard error at most %.2g nats (--draws N for the exact pass over every row)", n, stride, (rows+stride-1)/stride, rows, ds.LogPSE)
+		msg := fmt.Sprintf("the diagnostics use %d draws, their log densities estimated from every %s row (%d of %d rows) with a control variate whose total over all rows is exact; standard error at most %.2g nats (--draws N for the exact pass over every row)", n, ordinal(stride), (rows+stride-1)/stride, rows, ds.LogPSE)
 		if ds.LogPSE > maxLogPSE {
 			out.Warnings = append(out.Warnings, msg+": too imprecise for the diagnostics to be trusted")
 		} else {
@@ -455,4 +455,20 @@ func EstimatorName(est elbo.Estimator) string {
 		return "mc (" + strings.Join(opts, ", ") + ")"
 	}
 	return fmt.Sprintf("%T", est)
+}
+
+// ordinal spells n as an English ordinal: 2nd, 3rd, 11th, 21st.
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
 }

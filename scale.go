@@ -21,9 +21,12 @@ const MinDraws = 250
 // against 0.15 ns per multiply-add, on the 100,000 × 100 logistic
 // regression, where the model then predicts the fit's and the draws'
 // times within 10% for both Gaussian families. Reading and coding a cell
-// of a streamed file costs readCost.
+// of a streamed file costs readCost. An entry of the expected Hessian's
+// lower triangle costs hessCost: linalg.Lower adds 32 rows at a time
+// through Gemv, 0.57 of the per-row update's time in BenchmarkLower.
 const (
 	likCost       = 125
+	hessCost      = 0.57
 	readCost      = 60
 	cheapDiagWork = 3e9 // diagnostics below this many operations keep DefaultDraws
 )
@@ -39,7 +42,7 @@ const (
 // Q·ℓ + c + P + H (Q quadrature nodes times a likelihood evaluation ℓ,
 // the mean, the projection on q's factor P = Σₐ RowLen(a), and, when the
 // fit takes natural-gradient steps, the expected Hessian's lower triangle
-// H = c(c+1)/2, or else the backward pass P), a draw of the diagnostics
+// H = c(c+1)/2 entries, or else the backward pass P), a draw of the diagnostics
 // c + ℓ (its share of the blocked product X Θᵀ and one likelihood
 // evaluation), and a streamed file adds the reading of each pass. The
 // count is DefaultDraws when DefaultDraws draws are cheap (under 3·10⁹
@@ -92,7 +95,7 @@ func drawCosts(m model.LogDensity, q family.Sampler, streamed bool) (costs, bool
 			proj += float64(len(lay.Terms) * fac.K)
 		}
 	}
-	hess := c * (c + 1) / 2
+	hess := hessCost * c * (c + 1) / 2
 	back := proj
 	if _, ok := q.(family.Natural); ok && elbo.SupportsCurvature(m) {
 		back = hess

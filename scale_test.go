@@ -165,7 +165,7 @@ func TestRunSubsampledDiagnostics(t *testing.T) {
 	}
 	found := false
 	for _, n := range out.Notes {
-		found = found || strings.Contains(n, "estimated from every 10-th row")
+		found = found || strings.Contains(n, "estimated from every 10th row")
 	}
 	if !found {
 		t.Fatalf("notes %q: want the subsampled diagnostics' note", out.Notes)
